@@ -1,0 +1,37 @@
+"""Forecasting and nowcasting service for China's monthly customs trade data."""
+
+__version__ = "0.1.0"
+
+from forecasting.calendar import ReleaseCalendar, target_periods  # noqa: E402
+from forecasting.config import Settings, load_settings  # noqa: E402
+from forecasting.errors import (  # noqa: E402
+    ConfigError,
+    DataError,
+    ForecastingError,
+    ModelFailure,
+    NotReleasedError,
+    ScheduleError,
+    TrackingError,
+)
+from forecasting.observations import ObservationStore, information_set, target_history  # noqa: E402
+from forecasting.service import Service, open_service  # noqa: E402
+
+__all__ = [
+    "ConfigError",
+    "DataError",
+    "ForecastingError",
+    "ModelFailure",
+    "NotReleasedError",
+    "ObservationStore",
+    "ReleaseCalendar",
+    "ScheduleError",
+    "Service",
+    "Settings",
+    "TrackingError",
+    "__version__",
+    "information_set",
+    "load_settings",
+    "open_service",
+    "target_history",
+    "target_periods",
+]

@@ -1,0 +1,85 @@
+"""The service's own database (SQLite by default, PostgreSQL by configuration): one schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+__all__ = [
+    "consensus_table",
+    "ledger_table",
+    "make_engine",
+    "meta_table",
+    "metadata",
+    "observations_table",
+]
+
+metadata = sa.MetaData()
+
+observations_table = sa.Table(
+    "observations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("series", sa.String(64), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("released", sa.Date, nullable=False),
+    sa.Column("source", sa.Text, nullable=False, default=""),
+    sa.Column("loaded_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("series", "period", "released", name="uq_observation_vintage"),
+)
+
+consensus_table = sa.Table(
+    "consensus",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("target", sa.String(32), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("consensus", sa.Float, nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("n_economists", sa.Integer, nullable=True),
+    sa.Column("polled_on", sa.Date, nullable=True),
+    sa.Column("note", sa.Text, nullable=False, default=""),
+    sa.Column("loaded_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("target", "period", "source", "polled_on", name="uq_consensus_poll"),
+)
+
+ledger_table = sa.Table(
+    "forecast_ledger",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("job_id", sa.String(64), nullable=False),
+    sa.Column("origin", sa.String(32), nullable=False),
+    sa.Column("target", sa.String(32), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("model", sa.String(64), nullable=False),
+    sa.Column("yhat", sa.Float, nullable=True),
+    sa.Column("yhat_lo_80", sa.Float, nullable=True),
+    sa.Column("yhat_hi_80", sa.Float, nullable=True),
+    sa.Column("yhat_lo_95", sa.Float, nullable=True),
+    sa.Column("yhat_hi_95", sa.Float, nullable=True),
+    sa.Column("p_beat", sa.Float, nullable=True),
+    sa.Column("consensus", sa.Float, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("mlflow_run_id", sa.String(64), nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+meta_table = sa.Table(
+    "service_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+
+def make_engine(url: str) -> Engine:
+    """Engine for ``url`` with the schema created; a SQLite file's folder is created too."""
+    if url.startswith("sqlite:///") and not url.endswith(":memory:"):
+        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, future=True)
+    metadata.create_all(engine)
+    return engine

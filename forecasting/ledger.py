@@ -1,0 +1,115 @@
+"""The forecast ledger: every forecast the service made, appended and never edited.
+
+The track record is what was said before the release: each row keeps its ``as_of``, the
+consensus known then and the MLflow run it was logged to. Rows are only ever inserted;
+``mlflow_run_id`` is the one field filled later, and only while it is still empty (when MLflow
+was unreachable at forecast time and the logging is caught up).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from forecasting.db import ledger_table
+
+__all__ = ["LEDGER_COLUMNS", "ForecastLedger"]
+
+LEDGER_COLUMNS = (
+    "id",
+    "job_id",
+    "origin",
+    "target",
+    "period",
+    "as_of",
+    "model",
+    "yhat",
+    "yhat_lo_80",
+    "yhat_hi_80",
+    "yhat_lo_95",
+    "yhat_hi_95",
+    "p_beat",
+    "consensus",
+    "error",
+    "mlflow_run_id",
+    "created_at",
+)
+_WRITABLE = [c for c in LEDGER_COLUMNS if c not in ("id", "created_at", "mlflow_run_id")]
+
+
+class ForecastLedger:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def append(
+        self, rows: pd.DataFrame, *, job_id: str, origin: str, mlflow_run_id: str | None = None
+    ) -> int:
+        """Append forecast rows (``target, period, as_of, model, yhat, intervals, p_beat,
+        consensus``, optional ``error``) in one transaction."""
+        if rows.empty:
+            return 0
+        now = datetime.now()
+        records = []
+        for rec in rows.to_dict("records"):
+            out = {c: _none_if_nan(rec.get(c)) for c in _WRITABLE}
+            out.update(job_id=job_id, origin=origin, mlflow_run_id=mlflow_run_id, created_at=now)
+            if isinstance(out["as_of"], str):
+                out["as_of"] = date.fromisoformat(out["as_of"])
+            records.append(out)
+        with self.engine.begin() as conn:
+            conn.execute(ledger_table.insert(), records)
+        return len(records)
+
+    def frame(self, target: str | None = None, period: str | None = None) -> pd.DataFrame:
+        q = sa.select(*(ledger_table.c[c] for c in LEDGER_COLUMNS)).order_by(ledger_table.c.id)
+        if target is not None:
+            q = q.where(ledger_table.c.target == target)
+        if period is not None:
+            q = q.where(ledger_table.c.period == period)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return pd.DataFrame(rows, columns=list(LEDGER_COLUMNS))
+
+    def jobs(self, job_id_prefix: str) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    sa.select(ledger_table.c.job_id.distinct()).where(
+                        ledger_table.c.job_id.like(f"{job_id_prefix}%")
+                    )
+                ).scalars()
+            )
+
+    def attach_run(self, job_id: str, run_id: str) -> int:
+        """Record the MLflow run of a job logged late; only rows without a run are touched."""
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                ledger_table.update()
+                .where(ledger_table.c.job_id == job_id)
+                .where(ledger_table.c.mlflow_run_id.is_(None))
+                .values(mlflow_run_id=run_id)
+            )
+        return res.rowcount
+
+    def unlogged_jobs(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    sa.select(ledger_table.c.job_id.distinct()).where(
+                        ledger_table.c.mlflow_run_id.is_(None)
+                    )
+                ).scalars()
+            )
+
+
+def _none_if_nan(v: object) -> object:
+    if v is None:
+        return None
+    if isinstance(v, float) and v != v:
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    return v

@@ -1,0 +1,167 @@
+"""The series the store knows: units, plausibility bounds and release rules.
+
+Release rules date an indicator value when its source does not: they map the reference month
+``M`` to the day the figure became public. China customs figures always carry their own date.
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+import pandas as pd
+
+__all__ = ["SERIES", "SeriesSpec", "known_series", "series_spec"]
+
+Kind = Literal["yoy", "level", "balance", "index"]
+
+
+def _day_of_next_month(day: int) -> Callable[[pd.Period], date]:
+    def rule(period: pd.Period) -> date:
+        nxt = period + 1
+        return date(nxt.year, nxt.month, day)
+
+    return rule
+
+
+def _day_of_month(day: int) -> Callable[[pd.Period], date]:
+    def rule(period: pd.Period) -> date:
+        last = _cal.monthrange(period.year, period.month)[1]
+        return date(period.year, period.month, min(day, last))
+
+    return rule
+
+
+def _last_day_of_month(period: pd.Period) -> date:
+    return date(period.year, period.month, _cal.monthrange(period.year, period.month)[1])
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    name: str
+    kind: Kind
+    unit: str
+    description: str
+    release_rule: Callable[[pd.Period], date] | None = None
+    release_rule_text: str = "carries its own release date"
+
+    def plausible(self, value: float) -> str | None:
+        """None if ``value`` is plausible for this series, else the reason it is not."""
+        if self.kind == "yoy" and abs(value) > 200:
+            return "a y/y growth rate beyond ±200%"
+        if self.kind == "level" and value < 0:
+            return "a negative level"
+        if self.kind == "balance" and abs(value) > 2000:
+            return "a balance beyond ±2000 (USD bn)"
+        if self.kind == "index" and not 0 <= value <= 100:
+            return "an index outside 0..100"
+        return None
+
+    def unit_matches(self, unit: str) -> bool:
+        """Whether a file's free-text ``unit`` is compatible with this series' unit."""
+        u = unit.lower()
+        if self.kind == "yoy":
+            return "%" in u or "percent" in u or "y/y" in u
+        if self.kind == "index":
+            return "index" in u
+        return "usd" in u or "bn" in u or "$" in u
+
+
+_CUSTOMS = "China customs (GACC), first release"
+
+SERIES: dict[str, SeriesSpec] = {
+    s.name: s
+    for s in (
+        SeriesSpec("exports_yoy", "yoy", "% y/y, USD", f"{_CUSTOMS}: exports growth"),
+        SeriesSpec("imports_yoy", "yoy", "% y/y, USD", f"{_CUSTOMS}: imports growth"),
+        SeriesSpec("balance_usd_bn", "balance", "USD bn", f"{_CUSTOMS}: trade balance"),
+        SeriesSpec("exports_usd_bn", "level", "USD bn", f"{_CUSTOMS}: exports level"),
+        SeriesSpec("imports_usd_bn", "level", "USD bn", f"{_CUSTOMS}: imports level"),
+        SeriesSpec(
+            "kr_exports_yoy",
+            "yoy",
+            "% y/y, USD",
+            "Korea exports (MOTIE)",
+            _day_of_next_month(1),
+            "1st of M+1 (MOTIE full-month release)",
+        ),
+        SeriesSpec(
+            "kr_exports_to_china_yoy",
+            "yoy",
+            "% y/y, USD",
+            "Korea exports to China (MOTIE)",
+            _day_of_next_month(1),
+            "1st of M+1 (MOTIE full-month release)",
+        ),
+        SeriesSpec(
+            "kr_exports_first20d_yoy",
+            "yoy",
+            "% y/y, USD",
+            "Korea exports, days 1-20 (KCS)",
+            _day_of_month(21),
+            "21st of M (Korea Customs Service 20-day flash)",
+        ),
+        SeriesSpec(
+            "kr_exports_first10d_yoy",
+            "yoy",
+            "% y/y, USD",
+            "Korea exports, days 1-10 (KCS)",
+            _day_of_month(11),
+            "11th of M (Korea Customs Service 10-day flash)",
+        ),
+        SeriesSpec(
+            "cn_pmi_manufacturing",
+            "index",
+            "index, 50 = no change",
+            "China NBS manufacturing PMI",
+            _last_day_of_month,
+            "last day of M (NBS)",
+        ),
+        SeriesSpec(
+            "cn_pmi_new_export_orders",
+            "index",
+            "index, 50 = no change",
+            "China NBS PMI new export orders",
+            _last_day_of_month,
+            "last day of M (NBS)",
+        ),
+        SeriesSpec(
+            "tw_exports_yoy",
+            "yoy",
+            "% y/y, USD",
+            "Taiwan exports (MOF)",
+            _day_of_next_month(10),
+            "10th of M+1 (MOF)",
+        ),
+        SeriesSpec(
+            "tw_export_orders_yoy",
+            "yoy",
+            "% y/y, USD",
+            "Taiwan export orders (MOEA)",
+            _day_of_next_month(20),
+            "20th of M+1 (MOEA)",
+        ),
+        SeriesSpec(
+            "vn_exports_yoy",
+            "yoy",
+            "% y/y, USD",
+            "Vietnam exports (GSO first estimate)",
+            _day_of_month(29),
+            "29th of M (GSO monthly report; month end in February)",
+        ),
+    )
+}
+
+
+def known_series() -> list[str]:
+    return list(SERIES)
+
+
+def series_spec(name: str) -> SeriesSpec:
+    try:
+        return SERIES[name]
+    except KeyError:
+        raise KeyError(f"unknown series {name!r}; known series: {', '.join(SERIES)}") from None

@@ -1,0 +1,128 @@
+"""Open the service: settings, database, stores and calendar, with the snapshot loaded."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from forecasting.calendar import ReleaseCalendar, load_release_calendar
+from forecasting.config import Settings, load_settings
+from forecasting.db import make_engine, meta_table
+from forecasting.observations import ObservationStore
+from forecasting.series import SERIES
+from forecasting.snapshot_loader import (
+    SNAPSHOT_OBSERVATIONS,
+    loaded_fingerprint,
+    mark_loaded,
+    snapshot_fingerprint,
+    snapshot_path,
+)
+from forecasting.validation import OBSERVATION_COLUMNS
+
+__all__ = ["Service", "open_service"]
+
+
+@dataclass
+class Service:
+    settings: Settings
+    engine: Engine
+    observations: ObservationStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.observations = ObservationStore(self.engine)
+
+    @cached_property
+    def consensus(self):  # noqa: ANN201 - imported lazily to keep start-up light
+        from forecasting.consensus import ConsensusStore
+
+        return ConsensusStore(self.engine)
+
+    @cached_property
+    def ledger(self):  # noqa: ANN201
+        from forecasting.ledger import ForecastLedger
+
+        return ForecastLedger(self.engine)
+
+    def calendar(self) -> ReleaseCalendar:
+        observed = self.observations.release_dates("exports_yoy")
+        observed = {p: d for p, d in observed.items()}
+        return load_release_calendar(self.settings.calendar_path, observed)
+
+    def invalidate(self) -> None:
+        self.observations._cache = None
+
+
+def open_service(settings: Settings | None = None) -> Service:
+    """Connect to the configured store, load the bundled snapshot on first use and new files
+    from the configured data directories."""
+    settings = settings or load_settings()
+    engine = make_engine(settings.service.database_url)
+    service = Service(settings=settings, engine=engine)
+    _load_snapshot(service)
+    _load_data_directories(service)
+    return service
+
+
+def _new_rows(store: ObservationStore, frame: pd.DataFrame) -> pd.DataFrame:
+    existing = store.frame()
+    keys = set(zip(existing["series"], existing["period"], existing["released"], strict=True))
+    mask = [
+        (s, p, r) not in keys
+        for s, p, r in zip(frame["series"], frame["period"], frame["released"], strict=True)
+    ]
+    return frame[mask]
+
+
+def _load_snapshot(service: Service) -> None:
+    fingerprint = snapshot_fingerprint()
+    if loaded_fingerprint(service.engine) == fingerprint:
+        return
+    frame = pd.read_csv(snapshot_path(SNAPSHOT_OBSERVATIONS), dtype=str, keep_default_na=False)
+    frame["released"] = pd.to_datetime(frame["released"]).dt.date
+    new = _new_rows(service.observations, frame)
+    if not new.empty:
+        service.observations.add_frame(
+            new.astype({"released": str}), today=date.today(), where="bundled snapshot"
+        )
+    service.consensus.load_snapshot()
+    mark_loaded(service.engine, fingerprint)
+
+
+def _load_data_directories(service: Service) -> None:
+    for directory in service.settings.data.directories:
+        for path in sorted(Path(directory).glob("*.csv")):
+            series = path.stem
+            if series not in SERIES or SERIES[series].release_rule is None:
+                continue
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            key = "datadir:" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:32]
+            with service.engine.connect() as conn:
+                seen = conn.execute(
+                    sa.select(meta_table.c.value).where(meta_table.c.key == key)
+                ).scalar_one_or_none()
+            if seen == digest:
+                continue
+            from forecasting.observations import _single_series_rows
+            from forecasting.validation import raise_problems, validate_observations
+
+            frame, problems = validate_observations(
+                _single_series_rows(path, series), today=date.today()
+            )
+            raise_problems(problems, str(path))
+            new = _new_rows(service.observations, frame)
+            if not new.empty:
+                service.observations.add_frame(
+                    new.loc[:, list(OBSERVATION_COLUMNS)].astype({"released": str}),
+                    today=date.today(),
+                    where=str(path),
+                )
+            with service.engine.begin() as conn:
+                conn.execute(meta_table.delete().where(meta_table.c.key == key))
+                conn.execute(meta_table.insert().values(key=key, value=digest))

@@ -1,0 +1,1 @@
+"""The bundled snapshot: China customs first releases and sample consensus polls."""

@@ -1,0 +1,40 @@
+"""Name-keyed lazy registry: aliases map to ``module:Class`` so heavy imports wait until use."""
+
+from __future__ import annotations
+
+import importlib
+
+from models.base import Forecaster, ModelError
+
+__all__ = ["MODEL_PATHS", "UnknownModelError", "available_models", "create_model", "model_class"]
+
+#: alias -> "module:Class". Order is the display order.
+MODEL_PATHS: dict[str, str] = {
+    "naive": "models.naive:NaiveForecaster",
+}
+
+
+class UnknownModelError(ModelError, KeyError):
+    """An alias that is not in the registry."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0])
+
+
+def available_models() -> list[str]:
+    return list(MODEL_PATHS)
+
+
+def model_class(alias: str) -> type[Forecaster]:
+    try:
+        path = MODEL_PATHS[alias]
+    except KeyError:
+        known = ", ".join(MODEL_PATHS)
+        raise UnknownModelError(f"unknown model {alias!r}; known models: {known}") from None
+    module_name, class_name = path.split(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    return cls
+
+
+def create_model(alias: str, **kwargs: object) -> Forecaster:
+    return model_class(alias)(**kwargs)

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import run_cli
+
+
+def test_version() -> None:
+    out = run_cli("--version")
+    assert out.returncode == 0 and "forecasting" in out.stdout
+
+
+def test_show_as_of_and_bad_import_leaves_store_unchanged(project: Path, tmp_path: Path) -> None:
+    shown = run_cli("data", "show", "--series", "exports_yoy")
+    assert shown.returncode == 0, shown.stderr
+    assert any("2025-12" in ln and " 6.6 " in ln for ln in shown.stdout.splitlines())
+    imp = run_cli("data", "show", "--series", "imports_yoy")
+    assert any("2025-12" in ln and " 5.7 " in ln for ln in imp.stdout.splitlines())
+    early = run_cli("data", "show", "--series", "exports_yoy", "--as-of", "2026-01-13")
+    assert early.returncode == 0 and "│ 2025-11 │" in early.stdout
+    assert "│ 2025-12 │" not in early.stdout
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "series,period,value,released,source\n"
+        "exports_yoy,2026-06,1.0,2026-07-14,ok\nexports_yoy,2026-07,n/a,2026-08-07,x\n"
+    )
+    before = run_cli("data", "show").stdout
+    res = run_cli("data", "import", str(bad))
+    assert res.returncode == 3
+    assert "line 3" in res.stderr and "'value'" in res.stderr and "n/a" in res.stderr
+    assert run_cli("data", "show").stdout == before
+
+
+def test_data_add_then_show(project: Path) -> None:
+    res = run_cli(
+        "data",
+        "add",
+        "--period",
+        "2026-06",
+        "--exports-yoy",
+        "7.5",
+        "--imports-yoy",
+        "-1.2",
+        "--balance",
+        "110.5",
+        "--released",
+        "2026-07-14",
+    )
+    assert res.returncode == 0, res.stderr
+    shown = run_cli("data", "show", "--series", "exports_yoy").stdout
+    assert any("2026-06" in ln and " 7.5 " in ln for ln in shown.splitlines())
+    again = run_cli(
+        "data", "add", "--period", "2026-06", "--exports-yoy", "7.5", "--released", "2026-07-14"
+    )
+    assert again.returncode == 3 and "already in the store" in again.stderr
