@@ -27,6 +27,10 @@ app = typer.Typer(
 data_app = typer.Typer(help="The vintaged observation store.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
+from forecasting.cli_schedule import schedule_app  # noqa: E402
+
+app.add_typer(schedule_app, name="schedule")
+
 # Piped output (CI logs, files) keeps full rows instead of rich's 80-column default.
 console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -112,8 +116,12 @@ def data_import(
 ) -> None:
     """Add a release's figures or revisions from a CSV (all rows or none)."""
     svc = _service()
-    n = svc.observations.import_csv(file, today=date.today(), series=series)
-    console.print(f"imported {n} row(s) from {file}")
+    result = svc.observations.import_csv(file, today=date.today(), series=series)
+    console.print(f"imported {result.added} row(s) from {file}")
+    if result.skipped:
+        console.print(
+            f"skipped {result.skipped} period(s) already in the store (the stored vintage is kept)"
+        )
 
 
 @data_app.command("add")

@@ -7,6 +7,7 @@ models see data: per series and period, the latest value released strictly befor
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from forecasting.validation import (
 )
 
 __all__ = [
+    "ImportResult",
     "ObservationStore",
     "information_set",
     "target_history",
@@ -65,6 +67,12 @@ def target_history(info: pd.DataFrame, series: str) -> pd.Series:
     return s.reindex(full)
 
 
+@dataclass(frozen=True)
+class ImportResult:
+    added: int
+    skipped: int = 0
+
+
 class ObservationStore:
     """Observation rows in the service database."""
 
@@ -98,21 +106,30 @@ class ObservationStore:
         f = f[f["series"] == series]
         return f.groupby("period")["released"].min().to_dict()
 
-    def import_csv(self, path: Path, *, today: date, series: str | None = None) -> int:
+    def import_csv(self, path: Path, *, today: date, series: str | None = None) -> ImportResult:
         """Validate a CSV and add all its rows in one transaction, or none.
 
         Two layouts: the observation columns ``series, period, value, released, source``, or,
         with ``series``, a one-series file ``period, value, unit, source`` whose release dates
-        come from that series' release rule.
+        come from that series' release rule. In the second layout a period the store already
+        holds (any vintage) is skipped and counted: the stored, dated figure is kept rather
+        than a rule-dated copy (e.g. a first release over a later revised series).
         """
         if series is None:
             rows = read_csv_rows(path, OBSERVATION_COLUMNS)
         else:
             rows = _single_series_rows(path, series)
         frame, problems = validate_observations(rows, today=today)
+        skipped = 0
+        if series is not None and not frame.empty:
+            stored = self.frame()
+            have = set(stored.loc[stored["series"] == series, "period"])
+            keep = ~frame["period"].isin(have)
+            skipped = int((~keep).sum())
+            frame = frame[keep]
         problems += self._conflicts(frame)
         raise_problems(problems, str(path))
-        return self._insert(frame)
+        return ImportResult(added=self._insert(frame), skipped=skipped)
 
     def add_frame(self, frame: pd.DataFrame, *, today: date, where: str) -> int:
         """Validate and add rows given as a frame (e.g. ``data add``); all or nothing."""

@@ -24,7 +24,6 @@ from forecasting.snapshot_loader import (
     snapshot_fingerprint,
     snapshot_path,
 )
-from forecasting.validation import OBSERVATION_COLUMNS
 
 __all__ = ["Service", "open_service"]
 
@@ -96,10 +95,11 @@ def _load_snapshot(service: Service) -> None:
 
 
 def _load_data_directories(service: Service) -> None:
+    """Import each ``<series>.csv`` of the configured folders once per file content."""
     for directory in service.settings.data.directories:
         for path in sorted(Path(directory).glob("*.csv")):
-            series = path.stem
-            if series not in SERIES or SERIES[series].release_rule is None:
+            spec = SERIES.get(path.stem)
+            if spec is None or spec.release_rule is None:
                 continue
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
             key = "datadir:" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:32]
@@ -109,20 +109,7 @@ def _load_data_directories(service: Service) -> None:
                 ).scalar_one_or_none()
             if seen == digest:
                 continue
-            from forecasting.observations import _single_series_rows
-            from forecasting.validation import raise_problems, validate_observations
-
-            frame, problems = validate_observations(
-                _single_series_rows(path, series), today=date.today()
-            )
-            raise_problems(problems, str(path))
-            new = _new_rows(service.observations, frame)
-            if not new.empty:
-                service.observations.add_frame(
-                    new.loc[:, list(OBSERVATION_COLUMNS)].astype({"released": str}),
-                    today=date.today(),
-                    where=str(path),
-                )
+            service.observations.import_csv(path, today=date.today(), series=path.stem)
             with service.engine.begin() as conn:
                 conn.execute(meta_table.delete().where(meta_table.c.key == key))
                 conn.execute(meta_table.insert().values(key=key, value=digest))

@@ -6,6 +6,8 @@ Rules (also in ``forecasting/snapshot/PROVENANCE.md``):
 - ``china_trade_releases_extra.csv`` adds the months the primary lacks (2014-2015, 2026-03..05)
   and USD levels (exports_usd_bn, imports_usd_bn) wherever a report states them; where both
   files give a y/y or balance for the same month the primary wins;
+- ``kr_exports_first_release.csv`` (when present) adds South Korea's full-month exports y/y and
+  exports-to-China y/y as first released, with their release dates (leading indicators);
 - a blank cell stays missing: no row is written for it.
 
 Usage: python scripts/build_snapshot.py [--public ../shared/data/public]
@@ -46,6 +48,19 @@ def build(public: Path) -> list[dict[str, str]]:
         for series in ("exports_usd_bn", "imports_usd_bn"):
             if r[series].strip():
                 rows.append(_row(series, period, r[series], date, src))
+    korea = public / "kr_exports_first_release.csv"
+    if korea.exists():
+        for r in csv.DictReader(korea.open(encoding="utf-8")):
+            date = r["release_date"].strip()
+            if not date:
+                continue
+            src = f"MOTIE via news: {r['url'].strip()} ({r['note'].strip()})"
+            for column, series in (
+                ("exports_yoy", "kr_exports_yoy"),
+                ("exports_to_china_yoy", "kr_exports_to_china_yoy"),
+            ):
+                if r[column].strip():
+                    rows.append(_row(series, r["period"], r[column], date, src))
     rows.sort(key=lambda x: (x["series"], x["period"], x["released"]))
     return rows
 

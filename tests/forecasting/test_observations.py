@@ -65,7 +65,7 @@ def test_snapshot_is_loaded_once_with_first_release_figures(service) -> None:
 def test_revision_is_a_new_row_never_an_overwrite(service, tmp_path: Path) -> None:
     f = tmp_path / "rev.csv"
     f.write_text(HEADER + "exports_yoy,2025-12,6.9,2026-02-15,revision\n")
-    assert service.observations.import_csv(f, today=TODAY) == 1
+    assert service.observations.import_csv(f, today=TODAY).added == 1
     rows = service.observations.frame().query("series == 'exports_yoy' and period == '2025-12'")
     assert sorted(rows["value"]) == [6.6, 6.9]
     assert (
@@ -131,10 +131,16 @@ def test_missing_column_and_missing_file(service, tmp_path: Path) -> None:
 
 def test_single_series_import_uses_the_release_rule(service, tmp_path: Path) -> None:
     f = tmp_path / "kr.csv"
-    f.write_text('period,value,unit,source\n2026-05,53.4,"% y/y (USD, NSA)",test\n')
-    assert service.observations.import_csv(f, today=TODAY, series="kr_exports_yoy") == 1
-    row = service.observations.frame().query("series == 'kr_exports_yoy'")
-    assert row["released"].item() == date(2026, 6, 1)
+    f.write_text(
+        "period,value,unit,source\n"
+        '2026-05,53.4,"% y/y (USD, NSA)",test\n'
+        '2025-12,99.0,"% y/y (USD, NSA)",revised\n'  # the bundled first release is kept
+    )
+    res = service.observations.import_csv(f, today=TODAY, series="kr_exports_yoy")
+    assert (res.added, res.skipped) == (1, 1)
+    rows = service.observations.frame().query("series == 'kr_exports_yoy'")
+    assert rows.query("period == '2026-05'")["released"].item() == date(2026, 6, 1)
+    assert 99.0 not in set(rows["value"])
     g = tmp_path / "pmi.csv"
     g.write_text("period,value,unit,source\n2026-02,49.0,% y/y,test\n")
     with pytest.raises(DataError, match="line 2, column 'unit'.*does not match"):
