@@ -68,6 +68,25 @@ ledger_table = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
+backtest_table = sa.Table(
+    "backtest_rows",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("fingerprint", sa.String(16), nullable=False, index=True),
+    sa.Column("target", sa.String(32), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("model", sa.String(64), nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("yhat", sa.Float, nullable=True),
+    sa.Column("yhat_lo_80", sa.Float, nullable=True),
+    sa.Column("yhat_hi_80", sa.Float, nullable=True),
+    sa.Column("yhat_lo_95", sa.Float, nullable=True),
+    sa.Column("yhat_hi_95", sa.Float, nullable=True),
+    sa.Column("actual", sa.Float, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.UniqueConstraint("fingerprint", "target", "period", "model", name="uq_backtest_row"),
+)
+
 meta_table = sa.Table(
     "service_meta",
     metadata,

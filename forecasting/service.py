@@ -49,9 +49,14 @@ class Service:
 
         return ForecastLedger(self.engine)
 
+    @cached_property
+    def backtests(self):  # noqa: ANN201
+        from forecasting.backtest_store import BacktestStore
+
+        return BacktestStore(self.engine)
+
     def calendar(self) -> ReleaseCalendar:
         observed = self.observations.release_dates("exports_yoy")
-        observed = {p: d for p, d in observed.items()}
         return load_release_calendar(self.settings.calendar_path, observed)
 
     def invalidate(self) -> None:

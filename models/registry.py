@@ -11,6 +11,13 @@ __all__ = ["MODEL_PATHS", "UnknownModelError", "available_models", "create_model
 #: alias -> "module:Class". Order is the display order.
 MODEL_PATHS: dict[str, str] = {
     "naive": "models.naive:NaiveForecaster",
+    "arima": "models.arima:ArimaForecaster",
+    "base_effect": "models.base_effect:BaseEffectForecaster",
+    "ets": "models.ets:EtsForecaster",
+    "prophet": "models.prophet_lny:ProphetLnyForecaster",
+    "ridge_ar": "models.ridge_ar:RidgeArForecaster",
+    "ensemble": "models.ensemble:EnsembleForecaster",
+    "ensemble_median": "models.ensemble:MedianEnsembleForecaster",
 }
 
 

@@ -1,0 +1,315 @@
+"""Pseudo-real-time rolling-origin backtest.
+
+For each target period M in range, ``as_of`` is the day before M's first release; every model
+is refitted on ``information_set(as_of)`` alone (no state carried across origins) and
+forecasts M. Combination models (``ensemble``, ``ensemble_median``) are formed afterwards from
+the member forecasts at the same origin, weighted only by member errors on periods whose
+actual was public before ``as_of``.
+
+Origins run in parallel worker processes (or on a Dask cluster when configured); a failure of
+one model at one origin becomes a row with empty ``yhat`` and its error text, never a gap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import warnings
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from forecasting.calendar import target_periods
+from forecasting.errors import DataError, ModelFailure
+from forecasting.observations import information_set, target_history
+from models.base import FORECAST_COLUMNS, ModelError, next_target_periods
+from models.registry import MODEL_PATHS, model_class
+
+__all__ = [
+    "BACKTEST_COLUMNS",
+    "COMBINERS",
+    "Origin",
+    "backtest_origins",
+    "data_fingerprint",
+    "forecast_at",
+    "forecast_path",
+    "run_backtest",
+    "split_models",
+]
+
+BACKTEST_COLUMNS = (
+    "target",
+    "period",
+    "model",
+    "as_of",
+    "yhat",
+    "yhat_lo_80",
+    "yhat_hi_80",
+    "yhat_lo_95",
+    "yhat_hi_95",
+    "actual",
+)
+#: Models that combine the others' forecasts at an origin rather than fitting the data.
+COMBINERS = {"ensemble": "weighted", "ensemble_median": "median"}
+_INTERVALS = [c for c in FORECAST_COLUMNS if c not in ("period", "yhat")]
+
+
+@dataclass(frozen=True)
+class Origin:
+    target: str
+    period: str
+    as_of: date
+
+
+def data_fingerprint(observations: pd.DataFrame) -> str:
+    """A short hash of the stored rows (all vintages): equal data, equal fingerprint."""
+    f = observations.sort_values(["series", "period", "released"])
+    text = f.loc[:, ["series", "period", "value", "released"]].to_csv(index=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def split_models(aliases: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(fitted models, combiners), checking every alias against the registry."""
+    for a in aliases:
+        if a not in MODEL_PATHS:
+            known = ", ".join(MODEL_PATHS)
+            raise ModelFailure(f"unknown model {a!r}; known models: {known}")
+    fitted = [a for a in aliases if a not in COMBINERS]
+    return fitted, [a for a in aliases if a in COMBINERS]
+
+
+def backtest_origins(observations: pd.DataFrame, target: str, start: str, end: str) -> list[Origin]:
+    """One origin per target period in ``[start, end]`` that has a first release."""
+    rows = observations[observations["series"] == target]
+    first = rows.groupby("period")["released"].min()
+    origins = [
+        Origin(target, str(p), first[str(p)] - timedelta(days=1))
+        for p in target_periods(start, end)
+        if str(p) in first.index
+    ]
+    if not origins:
+        raise DataError(f"no released {target} figures between {start} and {end}")
+    return origins
+
+
+def first_release_actuals(observations: pd.DataFrame, target: str) -> pd.Series:
+    rows = observations[observations["series"] == target].sort_values("released")
+    return rows.drop_duplicates("period", keep="first").set_index("period")["value"]
+
+
+def forecast_path(
+    observations: pd.DataFrame,
+    target: str,
+    period: str,
+    as_of: date,
+    aliases: Sequence[str],
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Fit each model on the information set as of ``as_of`` and forecast every target period
+    from the last known one up to ``period``.
+
+    Returns:
+        (rows, exog): rows are ``model, period, yhat, yhat_lo_80, ..., error``, one per model
+        and step (a failed model has one row for ``period`` with NaN ``yhat`` and ``error``);
+        exog is the indicator frame the exog-capable models saw (None if none ran).
+    """
+    info = information_set(observations, as_of)
+    target_p = pd.Period(period, freq="M")
+    history = target_history(info, target)
+    history = history[history.index < target_p].dropna()
+    if history.empty:
+        return pd.DataFrame(
+            [{"model": a, "period": period, "error": "no history"} for a in aliases]
+        ), None
+    history = target_history(info, target).loc[: history.index[-1]]
+    last = history.index[-1]
+    horizon = len([p for p in next_target_periods(last, 240) if p <= target_p])
+    exog = None
+    parts: list[pd.DataFrame] = []
+    for alias in aliases:
+        cls = model_class(alias)
+        try:
+            model = cls()
+            if cls.supports_exog and exog is None:
+                exog = _exog_for(info, target_p, getattr(model, "indicators", ()))
+            x = exog if cls.supports_exog else None
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fc = model.fit(history, x).predict(horizon, x)
+            parts.append(fc.assign(model=alias, error=None))
+        except Exception as exc:  # noqa: BLE001 - any failure is recorded for this origin
+            parts.append(
+                pd.DataFrame(
+                    [{"model": alias, "period": period, "error": f"{type(exc).__name__}: {exc}"}]
+                )
+            )
+    return pd.concat(parts, ignore_index=True), exog
+
+
+def forecast_at(
+    observations: pd.DataFrame,
+    target: str,
+    period: str,
+    as_of: date,
+    aliases: Sequence[str],
+) -> pd.DataFrame:
+    """:func:`forecast_path` reduced to the row of ``period`` per model."""
+    rows, _ = forecast_path(observations, target, period, as_of, aliases)
+    return rows[rows["period"] == period].reset_index(drop=True)
+
+
+def _exog_for(info: pd.DataFrame, period: pd.Period, indicators: Sequence[str]) -> pd.DataFrame:
+    from forecasting.indicators import indicator_exog
+
+    return indicator_exog(info, list(indicators), period)
+
+
+# -- parallel driver ---------------------------------------------------------------------------
+_WORKER_OBS: pd.DataFrame | None = None
+
+
+def _init_worker(observations: pd.DataFrame) -> None:
+    global _WORKER_OBS
+    _WORKER_OBS = observations
+
+
+def _origin_task(origin: Origin, aliases: Sequence[str]) -> pd.DataFrame:
+    assert _WORKER_OBS is not None
+    out = forecast_at(_WORKER_OBS, origin.target, origin.period, origin.as_of, aliases)
+    out["target"], out["as_of"] = origin.target, origin.as_of
+    return out
+
+
+def _dask_task(observations: pd.DataFrame, origin: Origin, aliases: Sequence[str]) -> pd.DataFrame:
+    out = forecast_at(observations, origin.target, origin.period, origin.as_of, aliases)
+    out["target"], out["as_of"] = origin.target, origin.as_of
+    return out
+
+
+def run_backtest(
+    observations: pd.DataFrame,
+    target: str,
+    start: str,
+    end: str,
+    aliases: Sequence[str],
+    *,
+    jobs: int = 1,
+    dask_scheduler: str = "",
+    progress: Callable[[int, int], None] | None = None,
+    combine_window: int = 24,
+) -> pd.DataFrame:
+    """Run the backtest; see the module docstring.
+
+    Returns:
+        the forecast frame plus ``actual`` and ``error`` (the ``BACKTEST_COLUMNS`` + ``error``),
+        one row per period and model, sorted by period then model order.
+    """
+    fitted, combiners = split_models(aliases)
+    if combiners and not fitted:
+        raise ModelFailure("an ensemble needs at least one fitted model beside it")
+    origins = backtest_origins(observations, target, start, end)
+    parts: list[pd.DataFrame] = []
+    done = 0
+    if dask_scheduler:
+        parts = _run_dask(observations, origins, fitted, dask_scheduler, progress)
+    elif jobs <= 1 or len(origins) == 1:
+        _init_worker(observations)
+        for o in origins:
+            parts.append(_origin_task(o, fitted))
+            done += 1
+            if progress:
+                progress(done, len(origins))
+    else:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(
+            jobs, mp_context=ctx, initializer=_init_worker, initargs=(observations,)
+        ) as pool:
+            futures = [pool.submit(_origin_task, o, fitted) for o in origins]
+            for fut in as_completed(futures):
+                parts.append(fut.result())
+                done += 1
+                if progress:
+                    progress(done, len(origins))
+    frame = pd.concat(parts, ignore_index=True)
+    if combiners:
+        frame = pd.concat(
+            [frame, combine_at_origins(frame, combiners, observations, target, combine_window)],
+            ignore_index=True,
+        )
+    actual = first_release_actuals(observations, target)
+    frame["actual"] = frame["period"].map(actual)
+    order = {a: i for i, a in enumerate(aliases)}
+    frame = frame.assign(_o=frame["model"].map(order)).sort_values(["period", "_o"])
+    cols = [*BACKTEST_COLUMNS, "error"]
+    for c in cols:
+        if c not in frame:
+            frame[c] = np.nan
+    return frame.loc[:, cols].reset_index(drop=True)
+
+
+def _run_dask(
+    observations: pd.DataFrame,
+    origins: list[Origin],
+    fitted: list[str],
+    address: str,
+    progress: Callable[[int, int], None] | None,
+) -> list[pd.DataFrame]:
+    from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+
+    cluster = (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True)
+        if address == "local"
+        else None
+    )
+    client = Client(cluster if cluster is not None else address)
+    try:
+        obs_future = client.scatter(observations, broadcast=True)
+        futures = [client.submit(_dask_task, obs_future, o, fitted, pure=False) for o in origins]
+        parts = []
+        for i, fut in enumerate(dask_completed(futures), 1):
+            parts.append(fut.result())
+            if progress:
+                progress(i, len(origins))
+        return parts
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def combine_at_origins(
+    frame: pd.DataFrame,
+    combiners: Sequence[str],
+    observations: pd.DataFrame,
+    target: str,
+    window: int = 24,
+) -> pd.DataFrame:
+    """Ensemble rows per origin from member rows, weights from errors known at that origin."""
+    from models.ensemble import combine_forecasts, inverse_mae_weights
+
+    actual = first_release_actuals(observations, target)
+    released = observations[observations["series"] == target].groupby("period")["released"].min()
+    ok = frame[frame["yhat"].notna()].copy()
+    ok["abs_error"] = (ok["yhat"] - ok["period"].map(actual)).abs()
+    ok["known_on"] = ok["period"].map(released)
+    out: list[dict] = []
+    for (period, as_of), members in frame.groupby(["period", "as_of"], sort=True):
+        past = ok[(ok["known_on"] < as_of) & ok["abs_error"].notna()]
+        for alias in combiners:
+            how = COMBINERS[alias]
+            base = {"target": target, "period": period, "model": alias, "as_of": as_of}
+            good = members[members["yhat"].notna()]
+            if good.empty:
+                out.append({**base, "error": "no member forecast to combine"})
+                continue
+            weights = (
+                inverse_mae_weights(past.loc[:, ["model", "period", "abs_error"]], window=window)
+                if how == "weighted"
+                else None
+            )
+            comb = combine_forecasts(good.loc[:, ["model", *FORECAST_COLUMNS]], weights, how)
+            out.append({**base, **comb.iloc[0].drop("period").to_dict(), "error": None})
+    return pd.DataFrame(out)

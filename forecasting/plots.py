@@ -1,0 +1,124 @@
+"""Pictures: forecast vs actual, residuals, and the fan chart (PNG files, matplotlib Agg)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+__all__ = ["fan_chart_png", "forecast_vs_actual_png", "residuals_png"]
+
+
+def _x(periods: pd.Series) -> pd.DatetimeIndex:
+    return pd.PeriodIndex(periods.astype(str), freq="M").to_timestamp()
+
+
+def forecast_vs_actual_png(
+    rows: pd.DataFrame, title: str, path: Path, consensus: pd.Series | None = None
+) -> Path:
+    """Backtest rows of one model: actual, forecast and its 80%/95% bands (and consensus)."""
+    rows = rows.sort_values("period")
+    x = _x(rows["period"])
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    ax.fill_between(
+        x,
+        rows["yhat_lo_95"],
+        rows["yhat_hi_95"],
+        color="tab:blue",
+        alpha=0.12,
+        label="95% interval",
+    )
+    ax.fill_between(
+        x,
+        rows["yhat_lo_80"],
+        rows["yhat_hi_80"],
+        color="tab:blue",
+        alpha=0.25,
+        label="80% interval",
+    )
+    ax.plot(x, rows["yhat"], "o-", color="tab:blue", ms=3, lw=1, label="forecast")
+    ax.plot(x, rows["actual"], "s-", color="black", ms=3, lw=1, label="actual (first release)")
+    if consensus is not None and not consensus.empty:
+        c = consensus.reindex(rows["period"].to_numpy())
+        ax.plot(x, c.to_numpy(), "D", color="tab:orange", ms=4, label="consensus")
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.set_title(title)
+    ax.set_ylabel("% y/y")
+    ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def residuals_png(rows: pd.DataFrame, title: str, path: Path) -> Path:
+    rows = rows[rows["yhat"].notna() & rows["actual"].notna()].sort_values("period")
+    resid = rows["actual"] - rows["yhat"]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [3, 1]})
+    ax1.bar(
+        _x(rows["period"]),
+        resid,
+        width=20,
+        color=["tab:red" if r < 0 else "tab:green" for r in resid],
+    )
+    ax1.axhline(0, color="black", lw=0.5)
+    ax1.set_title(f"{title}: actual − forecast")
+    ax2.hist(resid, bins=20, color="grey")
+    ax2.set_title("distribution")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def fan_chart_png(
+    history: pd.Series,
+    forecast: pd.DataFrame,
+    title: str,
+    path: Path,
+    *,
+    consensus: float | None = None,
+    actual: float | None = None,
+    months_shown: int = 48,
+) -> Path:
+    """History, the ensemble's forecast path with 80%/95% fans, consensus and actual points.
+
+    ``forecast`` has ``period, yhat, yhat_lo_80, yhat_hi_80, yhat_lo_95, yhat_hi_95`` rows for
+    the periods ahead; the last row is the release being forecast.
+    """
+    h = history.dropna().iloc[-months_shown:]
+    fx = _x(forecast["period"])
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    ax.plot(h.index.to_timestamp(), h.to_numpy(), "-", color="black", lw=1.2, label="history")
+    # join the fan to the last observation
+    x0 = [h.index[-1].to_timestamp(), *fx]
+    y0 = float(h.iloc[-1])
+    for level, alpha in ((95, 0.15), (80, 0.3)):
+        ax.fill_between(
+            x0,
+            [y0, *forecast[f"yhat_lo_{level}"]],
+            [y0, *forecast[f"yhat_hi_{level}"]],
+            color="tab:blue",
+            alpha=alpha,
+            label=f"{level}% interval",
+        )
+    ax.plot(x0, [y0, *forecast["yhat"]], "o-", color="tab:blue", ms=4, label="forecast")
+    last = fx[-1]
+    if consensus is not None:
+        ax.plot(
+            [last], [consensus], "D", color="tab:orange", ms=8, label=f"consensus {consensus:+.1f}"
+        )
+    if actual is not None:
+        ax.plot([last], [actual], "*", color="tab:red", ms=12, label=f"actual {actual:+.1f}")
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.set_title(title)
+    ax.set_ylabel("% y/y")
+    ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

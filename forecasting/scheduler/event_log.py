@@ -1,0 +1,84 @@
+"""Structured job events: one JSON line per event, to ``<state_dir>/scheduler.log`` and stderr.
+
+Each line is ``{"ts": ISO time, "event": EVENT, "job_id": ..., "detail": ...}`` with ``EVENT``
+one of :data:`EVENTS`:
+
+- ``scheduled``: a job was added or replaced in the store (detail: next fire time);
+- ``started``: the dispatcher began a job (scheduler or ``run-now``);
+- ``succeeded`` / ``failed``: the job function returned / raised (detail: the error);
+- ``retry``: a post-release found no actual yet; detail says when it tries again;
+- ``missed``: a fire time passed beyond the misfire grace, a run was skipped because the job
+  was still running (``max_instances=1``), or a post-release passed its deadline.
+
+Scheduler life-cycle lines (``scheduler-started``, ``scheduler-stopped``) use the same format.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, TextIO
+
+__all__ = ["EVENTS", "Event", "EventLog", "event_log_path"]
+
+Event = Literal[
+    "scheduled",
+    "started",
+    "succeeded",
+    "failed",
+    "retry",
+    "missed",
+    "scheduler-started",
+    "scheduler-stopped",
+]
+EVENTS: tuple[str, ...] = Event.__args__  # type: ignore[attr-defined]
+
+_lock = threading.Lock()
+
+
+def event_log_path(state_dir: Path) -> Path:
+    return Path(state_dir) / "scheduler.log"
+
+
+class EventLog:
+    """Append-only JSON-lines log; thread-safe; also echoes each line to ``stream``."""
+
+    def __init__(self, path: Path, stream: TextIO | None = None, echo: bool = True) -> None:
+        self.path = Path(path)
+        self._stream = stream
+        self._echo = echo
+
+    @classmethod
+    def for_state_dir(cls, state_dir: Path, echo: bool = True) -> EventLog:
+        return cls(event_log_path(state_dir), echo=echo)
+
+    def write(self, event: Event, job_id: str | None, detail: str = "") -> dict:
+        record = {
+            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "event": event,
+            "job_id": job_id,
+            "detail": detail,
+        }
+        line = json.dumps(record, ensure_ascii=False)
+        with _lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as fh:
+                fh.write(line + "\n")
+            if self._echo:
+                stream = self._stream or sys.stderr
+                try:
+                    stream.write(line + "\n")
+                    stream.flush()
+                except (OSError, ValueError):  # a closed pipe must not fail a job
+                    pass
+        return record
+
+    def read(self) -> list[dict]:
+        """Every record so far (for tests and tools)."""
+        if not self.path.exists():
+            return []
+        with open(self.path, encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh if line.strip()]

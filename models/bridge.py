@@ -1,0 +1,194 @@
+"""``bridge``: a ridge bridge regression of the target on indicators and its own past.
+
+A direct regression of the month's y/y (as a log growth rate, ``100·log(1 + y/100)``) on
+
+- each used indicator for the same month (``*_yoy`` indicators as log growth, indexes as is),
+- the target's recent level: the mean of its last ``k`` prints for each ``k`` in ``memory``,
+  and each indicator's mean over the same months (together they let the regression carry
+  forward how far China has been running above or below what the indicators implied),
+- the target twelve months earlier (the base effect; Jan–Feb rule of
+  :func:`models.dynamic_regression.lag12_with_jan_feb`).
+
+Features are standardised; the ridge penalty is chosen on the history only, by expanding-
+window one-step-ahead errors over its last ``cv_window`` target months (time-series CV). The
+same out-of-sample errors at the chosen penalty give the predictive sd (their root mean
+square, growing with the square root of the number of target months ahead). Forecasts more
+than one target month ahead are recursive (the forecast stands in for the missing prints).
+The exog contract and the indicator choice are those of :mod:`models.dynamic_regression`;
+without usable indicators the model is the same ridge on the target's own past.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from models.base import Forecaster, ModelError, PointForecast, is_target_period
+from models.dynamic_regression import (
+    DEFAULT_INDICATORS,
+    from_log_growth,
+    is_growth_rate,
+    lag12_with_jan_feb,
+    log_growth,
+    nowcast_inputs,
+)
+
+__all__ = ["BridgeForecaster", "ridge_path_errors"]
+
+
+def _past_level(
+    values: pd.Series, known: pd.Index, weight: float, grid: pd.PeriodIndex
+) -> pd.Series:
+    """For each period of ``grid``, the exponentially weighted mean (smoothing ``weight``;
+    1 = the last value) of ``values`` over the months of ``known`` strictly before it."""
+    smoothed = values.reindex(known).ewm(alpha=weight, ignore_na=True).mean()
+    return smoothed.reindex(grid).ffill().shift(1)
+
+
+class _Ridge:
+    """Ridge on standardised features with an unpenalised intercept (closed form)."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, alpha: float) -> None:
+        self.mu = x.mean(axis=0)
+        sd = x.std(axis=0)
+        self.sd = np.where(sd > 0, sd, 1.0)
+        z = (x - self.mu) / self.sd
+        self.intercept = float(y.mean())
+        gram = z.T @ z + alpha * np.eye(z.shape[1])
+        self.coef = np.linalg.solve(gram, z.T @ (y - self.intercept))
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.intercept + ((x - self.mu) / self.sd) @ self.coef
+
+
+def ridge_path_errors(
+    x: np.ndarray, y: np.ndarray, alphas: Sequence[float], window: int
+) -> np.ndarray:
+    """Expanding-window one-step-ahead errors (forecast − actual) for each penalty.
+
+    Returns an array of shape ``(len(alphas), window)``: row ``i`` holds the errors of
+    ``alphas[i]`` on the last ``window`` rows, each forecast fitted on the rows before it.
+    """
+    n = len(y)
+    errors = np.empty((len(alphas), window))
+    for j, row in enumerate(range(n - window, n)):
+        for i, alpha in enumerate(alphas):
+            fitted = _Ridge(x[:row], y[:row], alpha)
+            errors[i, j] = fitted.predict(x[row : row + 1])[0] - y[row]
+    return errors
+
+
+class BridgeForecaster(Forecaster):
+    """Ridge bridge regression; penalty by time-series CV; intervals from its own OOS errors."""
+
+    alias = "bridge"
+    supports_exog = True
+    min_history = 36
+
+    def __init__(
+        self,
+        indicators: Sequence[str] = DEFAULT_INDICATORS,
+        memory: Sequence[float] = (1.0, 0.3),
+        alphas: Sequence[float] = tuple(np.logspace(-2, 2.5, 10)),
+        cv_window: int = 24,
+        min_overlap: int = 24,
+    ) -> None:
+        super().__init__()
+        self.indicators = tuple(indicators)
+        self.memory = tuple(float(w) for w in memory)
+        self.alphas = tuple(float(a) for a in alphas)
+        self.cv_window = cv_window
+        self.min_overlap = min_overlap
+        self.used_indicators: tuple[str, ...] = ()
+        self.alpha: float | None = None
+
+    # -- features --------------------------------------------------------------------------
+    def _indicator_block(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(
+            {c: log_growth(frame[c]) if is_growth_rate(c) else frame[c] for c in frame},
+            index=frame.index,
+        )
+
+    def _features(self, target: pd.Series, block: pd.DataFrame) -> pd.DataFrame:
+        """Feature rows on ``target``'s grid; ``target`` is the log-growth target (NaN where
+        unknown), ``block`` the transformed indicators on the same grid."""
+        grid = target.index
+        known = target.index[target.notna()]
+        feats: dict[str, pd.Series] = {c: block[c] for c in block.columns}
+        for w in self.memory:
+            feats[f"target_level{w:g}"] = _past_level(target, known, w, grid)
+            for c in block.columns:
+                feats[f"{c}_level{w:g}"] = _past_level(block[c], known, w, grid)
+        feats["target_lag12"] = lag12_with_jan_feb(target)
+        return pd.DataFrame(feats, index=grid)
+
+    def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
+        inputs = nowcast_inputs(history, exog, self.indicators, self.alias, self.min_overlap)
+        self.used_indicators = inputs.used
+        self._inputs = inputs
+        hist_grid = history.index
+        target = log_growth(history)
+        block = self._indicator_block(inputs.frame.reindex(hist_grid))
+        feats = self._features(target, block)
+        rows = feats.assign(_y=target).dropna()
+        rows = rows[[is_target_period(p) for p in rows.index]]
+        self._columns = list(feats.columns)
+        x, y = rows[self._columns].to_numpy(), rows["_y"].to_numpy()
+        window = min(self.cv_window, len(y) - max(12, x.shape[1] // 2))
+        if window < 6:
+            raise ModelError(
+                f"model {self.alias!r}: only {len(y)} complete months for {x.shape[1]} "
+                "features; too few to choose the penalty"
+            )
+        errors = ridge_path_errors(x, y, self.alphas, window)
+        # choose on the y/y scale the forecast is judged on
+        actual = from_log_growth(y[-window:])
+        yoy_err = from_log_growth(errors + y[-window:]) - actual
+        mae = np.abs(yoy_err).mean(axis=1)
+        best = int(np.argmin(mae))
+        self.alpha = self.alphas[best]
+        self._oos_errors = yoy_err[best]
+        self._sigma = float(np.sqrt(np.mean(yoy_err[best] ** 2)))
+        self._model = _Ridge(x, y, self.alpha)
+
+    def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
+        last = self._history.index[-1]
+        periods = pd.period_range(last + 1, periods=steps, freq="M")
+        frame = self._inputs.frame
+        if exog is not None and self.used_indicators:
+            frame = nowcast_inputs(
+                self._history, exog, self.used_indicators, self.alias, min_overlap=0
+            ).frame.reindex(columns=list(self.used_indicators))
+        if self.used_indicators and periods[-1] > frame.index[-1]:
+            raise ModelError(
+                f"model {self.alias!r}: exog ends at {frame.index[-1]} but the forecast "
+                f"needs {periods[-1]}; build it with indicator_exog(..., last_period="
+                f"{periods[-1]})"
+            )
+        grid = pd.period_range(self._history.index[0], periods[-1], freq="M")
+        block = self._indicator_block(frame.reindex(grid)) if self.used_indicators else (
+            pd.DataFrame(index=grid)
+        )
+        target = log_growth(self._history.reindex(grid))
+        mean = np.full(steps, np.nan)
+        sd = np.full(steps, np.nan)
+        ahead = 0
+        for i, period in enumerate(periods):
+            if not is_target_period(period):
+                continue
+            ahead += 1
+            row = self._features(target, block).loc[[period], self._columns]
+            if row.isna().to_numpy().any():
+                missing = list(row.columns[row.isna().iloc[0]])
+                raise ModelError(f"model {self.alias!r}: features missing for {period}: {missing}")
+            log_hat = float(self._model.predict(row.to_numpy())[0])
+            target.loc[period] = log_hat
+            mean[i] = float(from_log_growth(log_hat))
+            sd[i] = self._sigma * np.sqrt(ahead)
+        # combined Januaries are not target periods: give them their February's values
+        for i, period in enumerate(periods):
+            if np.isnan(mean[i]) and i + 1 < steps:
+                mean[i], sd[i] = mean[i + 1], sd[i + 1]
+        return PointForecast(mean=mean, sd=sd)

@@ -1,0 +1,349 @@
+"""``dynreg``: regression with ARMA errors (SARIMAX) on the same-month leading indicators.
+
+The target y/y is regressed on the indicators released for the same month (the columns of the
+``exog`` frame built by :func:`forecasting.indicators.indicator_exog`); the residual follows a
+small ARMA picked by AIC, and the target's own value twelve months back enters as a regressor
+(the base effect). Intervals come from the state-space model.
+
+This module also holds the helpers the three nowcasting models share (:func:`nowcast_inputs`):
+how an ``exog`` frame is checked, which indicator columns a fit may use, and how the
+combined Jan–Feb months are filled.
+
+Exog contract (all three nowcasting models)
+    ``fit(history, exog)``: ``exog`` is a frame on a monthly ``PeriodIndex`` whose columns
+    include the model's ``indicators`` and whose rows cover the history's periods **and** the
+    periods to forecast. Rows after the history's last period carry the indicator values
+    released as of the forecast time, NaN otherwise. ``predict(horizon, exog)`` takes the same
+    frame (``None`` = the frame given to ``fit``).
+
+    An indicator is used only if it has a value for every target period to forecast (rows
+    after the history's last period, up to the frame's last row) and enough overlap with the
+    history (``min_overlap`` months). Otherwise that column is dropped for this fit: the model
+    falls back to the columns available, and to its univariate form if none is; the columns in
+    use are in the fitted model's ``used_indicators``. ``exog=None`` gives the univariate form.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models.base import Forecaster, ModelError, PointForecast, is_target_period
+
+__all__ = [
+    "DEFAULT_INDICATORS",
+    "DynamicRegressionForecaster",
+    "NowcastInputs",
+    "lag12_with_jan_feb",
+    "nowcast_inputs",
+]
+
+#: The leading indicators the nowcasting models use by default (see forecasting.series).
+DEFAULT_INDICATORS: tuple[str, ...] = (
+    "kr_exports_yoy",
+    "kr_exports_to_china_yoy",
+    "kr_exports_first20d_yoy",
+    "cn_pmi_new_export_orders",
+)
+
+
+@dataclass(frozen=True)
+class NowcastInputs:
+    """A history and its indicator block, aligned for a nowcasting model.
+
+    ``frame`` runs from the history's first period to the last forecast period (or the
+    history's last period if ``exog`` has no rows after it), columns ``used``; ``future`` are
+    the monthly periods after the history's last period that ``frame`` covers.
+    """
+
+    history: pd.Series
+    frame: pd.DataFrame
+    used: tuple[str, ...]
+    future: pd.PeriodIndex
+
+
+def _checked_exog(exog: pd.DataFrame, alias: str) -> pd.DataFrame:
+    if not isinstance(exog, pd.DataFrame):
+        raise ModelError(f"model {alias!r}: exog must be a DataFrame, got {type(exog).__name__}")
+    if not isinstance(exog.index, pd.PeriodIndex) or exog.index.freqstr not in ("M", "ME"):
+        raise ModelError(
+            f"model {alias!r}: exog needs a monthly PeriodIndex "
+            "(build it with forecasting.indicators.indicator_exog)"
+        )
+    if exog.index.has_duplicates:
+        raise ModelError(f"model {alias!r}: exog has duplicate periods")
+    return exog.sort_index()
+
+
+def nowcast_inputs(
+    history: pd.Series,
+    exog: pd.DataFrame | None,
+    indicators: Sequence[str],
+    alias: str,
+    min_overlap: int = 24,
+    impute: bool = True,
+) -> NowcastInputs:
+    """Choose the usable indicator columns and align them with ``history``.
+
+    A column is used when it is in ``indicators`` and in ``exog``, has a value at every target
+    period after the history's last period that ``exog`` covers, and shares at least
+    ``min_overlap`` target periods with the history. With ``impute``, gaps inside the history
+    are filled (:func:`_history_gaps_imputed`). Pure: nothing passed in is modified.
+    """
+    last = history.index[-1]
+    if exog is None:
+        empty = pd.DataFrame(index=history.index)
+        return NowcastInputs(history, empty, (), pd.PeriodIndex([], freq="M"))
+    exog = _checked_exog(exog, alias)
+    end = max(last, exog.index[-1])
+    grid = pd.period_range(history.index[0], end, freq="M")
+    future = grid[grid > last]
+    future_targets = [p for p in future if is_target_period(p)]
+    aligned = exog.reindex(grid)
+    y = history.reindex(grid)
+    used: list[str] = []
+    for name in indicators:
+        if name not in aligned.columns:
+            continue
+        col = pd.to_numeric(aligned[name], errors="coerce")
+        if future_targets and col.loc[future_targets].isna().any():
+            continue  # not released for a month to forecast: not used for this nowcast
+        if not future_targets:
+            continue  # nothing to forecast with it
+        overlap = int((col.notna() & y.notna()).sum())
+        if overlap >= min_overlap and float(np.nanstd(col.to_numpy(dtype=float))) > 0:
+            used.append(name)
+    frame = aligned.loc[:, used].astype(float)
+    if impute:
+        frame = _history_gaps_imputed(frame, last)
+    return NowcastInputs(history, frame, tuple(used), future)
+
+
+def _history_gaps_imputed(frame: pd.DataFrame, last: pd.Period) -> pd.DataFrame:
+    """Fill an indicator's gaps *within the history* from the other used indicators.
+
+    Sparse series (e.g. Korea's 20-day exports, 38 missing months) would otherwise cost every
+    month in which any one of them is missing. A gap at period ``t <= last`` is filled by an
+    OLS fit of that column on the columns complete at ``t`` (over the months where all are
+    observed); a gap no other column can explain stays NaN. Rows after ``last`` (the months
+    to forecast) are never filled: there a missing indicator means "not released".
+    """
+    out = frame.copy()
+    hist = frame.loc[:last]
+    for name in frame.columns:
+        gaps = hist.index[hist[name].isna()]
+        if len(gaps) == 0:
+            continue
+        others = [c for c in frame.columns if c != name]
+        for period in gaps:
+            avail = [c for c in others if pd.notna(hist.at[period, c])]
+            if not avail:
+                continue
+            rows = hist[[name, *avail]].dropna()
+            if len(rows) < max(12, 3 * (len(avail) + 1)):
+                continue
+            design = np.column_stack([np.ones(len(rows)), rows[avail].to_numpy()])
+            coef, *_ = np.linalg.lstsq(design, rows[name].to_numpy(), rcond=None)
+            point = np.concatenate([[1.0], hist.loc[period, avail].to_numpy(dtype=float)])
+            out.at[period, name] = float(point @ coef)
+    return out
+
+
+def lag12_with_jan_feb(y: pd.Series) -> pd.Series:
+    """The target twelve months earlier, on ``y``'s index, with the Jan–Feb rule.
+
+    For a combined Jan–Feb period (``YYYY-02`` from 2020) whose year-earlier February is a
+    single month (2019), the lag is the mean of that January and February.
+    """
+    lag = y.shift(12)
+    for period in y.index:
+        if period.month == 2 and period.year == 2020:
+            jan, feb = period - 13, period - 12
+            if jan in y.index and feb in y.index:
+                vals = y.loc[[jan, feb]].dropna()
+                lag.loc[period] = float(vals.mean()) if len(vals) else np.nan
+    return lag
+
+
+def _combined_january_filled(frame: pd.DataFrame) -> pd.DataFrame:
+    """Regressors for a combined January (2020 on) copy the Jan–Feb aggregate on ``YYYY-02``."""
+    out = frame.copy()
+    for period in out.index:
+        if not is_target_period(period) and (period + 1) in out.index:
+            out.loc[period] = out.loc[period + 1].to_numpy()
+    return out
+
+
+def log_growth(yoy: pd.Series | np.ndarray) -> pd.Series | np.ndarray:
+    """A y/y growth rate in % as a log growth rate times 100 (``100*log(1 + y/100)``)."""
+    return 100.0 * np.log1p(np.asarray(yoy, dtype=float) / 100.0) if isinstance(
+        yoy, np.ndarray
+    ) else 100.0 * np.log1p(yoy.astype(float) / 100.0)
+
+
+def from_log_growth(log_rate: np.ndarray) -> np.ndarray:
+    return 100.0 * np.expm1(np.asarray(log_rate, dtype=float) / 100.0)
+
+
+def is_growth_rate(name: str) -> bool:
+    """Indicators named ``*_yoy`` are y/y growth rates (log-transformed); others are levels."""
+    return name.endswith("_yoy")
+
+
+def two_year_regressors(frame: pd.DataFrame) -> pd.DataFrame:
+    """Indicators in the two-year form: growth rates as two-year log growth, levels as is."""
+    out = {}
+    for name in frame.columns:
+        col = frame[name]
+        if is_growth_rate(name):
+            lg = log_growth(col)
+            out[name] = lg + lag12_with_jan_feb(lg)
+        else:
+            out[name] = col
+    return pd.DataFrame(out, index=frame.index)
+
+
+class DynamicRegressionForecaster(Forecaster):
+    """SARIMAX of the target's two-year growth on the indicators, ARMA errors by AIC.
+
+    China's y/y swings with its own base: a weak month a year ago makes a strong y/y now
+    (January–February 2021, +60.6%). The model therefore works with the *two-year* log growth
+    ``z_t = l_t + l_{t-12}`` (``l`` = 100·log(1 + y/100), the lag taken with the Jan–Feb
+    rule of :func:`lag12_with_jan_feb`), which is smooth across base effects, regresses it on
+    the indicators in the same form (:func:`two_year_regressors`), and maps the forecast back:
+    ``y = 100·(exp((z − l_{t-12})/100) − 1)``. ``target_form="yoy"`` instead regresses the
+    y/y rate on the indicators plus ``y_{t-12}``.
+
+    History months where a regressor is missing are treated as missing observations of the
+    target (the Kalman filter skips them). The error ARMA order is chosen by AIC from
+    ``orders``. Without usable indicators the model is the same ARMA without regressors.
+    Intervals: the state-space forecast sd, mapped to the y/y scale by the delta method.
+    Forecasts more than 12 months past the history are not supported (the base year would
+    itself be a forecast).
+    """
+
+    alias = "dynreg"
+    supports_exog = True
+    min_history = 36
+
+    def __init__(
+        self,
+        indicators: Sequence[str] = DEFAULT_INDICATORS,
+        orders: Sequence[tuple[int, int, int]] = ((1, 0, 0), (1, 0, 1), (2, 0, 0)),
+        target_form: str = "two_year",
+        min_overlap: int = 24,
+        maxiter: int = 50,
+    ) -> None:
+        super().__init__()
+        if target_form not in ("two_year", "yoy"):
+            raise ModelError(f"target_form must be 'two_year' or 'yoy', got {target_form!r}")
+        self.indicators = tuple(indicators)
+        self.orders = tuple(tuple(o) for o in orders)
+        self.target_form = target_form
+        self.min_overlap = min_overlap
+        self.maxiter = maxiter
+        self.used_indicators: tuple[str, ...] = ()
+        self.order: tuple[int, int, int] | None = None
+
+    # -- design ----------------------------------------------------------------------------
+    def _endog(self, y: pd.Series) -> tuple[pd.Series, pd.Series]:
+        """(modelled series, base term) on ``y``'s index; y = back-transform(endog - base)."""
+        if self.target_form == "yoy":
+            return y, pd.Series(0.0, index=y.index)
+        lg = log_growth(y)
+        base = lag12_with_jan_feb(lg)
+        return lg + base, base
+
+    def _regressors(self, y: pd.Series, frame: pd.DataFrame) -> pd.DataFrame:
+        if self.target_form == "yoy":
+            x = frame.assign(target_lag12=lag12_with_jan_feb(y.reindex(frame.index)))
+        else:
+            x = two_year_regressors(frame)
+        return _combined_january_filled(x)
+
+    def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
+        from statsmodels.tools.sm_exceptions import ConvergenceWarning
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        inputs = nowcast_inputs(history, exog, self.indicators, self.alias, self.min_overlap)
+        self.used_indicators = inputs.used
+        self._inputs = inputs
+        grid = inputs.frame.index
+        endog, _ = self._endog(history.reindex(grid))
+        x = self._regressors(history.reindex(grid), inputs.frame).loc[: history.index[-1]]
+        z = endog.loc[: history.index[-1]].copy()
+        z[x.isna().any(axis=1)] = np.nan
+        x = x.fillna(0.0)
+        n_obs = int(z.notna().sum())
+        if n_obs < self.min_history - 12:
+            raise ModelError(
+                f"model {self.alias!r}: only {n_obs} months have the target (and its base "
+                "year) and every regressor; too few to fit"
+            )
+        self._xcols = list(x.columns)
+        best = None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            for order in self.orders:
+                model = SARIMAX(
+                    z.to_numpy(),
+                    exog=x.to_numpy() if self._xcols else None,
+                    order=order,
+                    trend="c",
+                )
+                try:
+                    res = model.fit(disp=False, maxiter=self.maxiter)
+                except (np.linalg.LinAlgError, ValueError):
+                    continue
+                if np.isfinite(res.aic) and (best is None or res.aic < best[0]):
+                    best = (res.aic, order, res)
+        if best is None:
+            raise ModelError(f"model {self.alias!r}: no ARMA order could be estimated")
+        _, self.order, self._res = best
+
+    def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
+        last = self._history.index[-1]
+        periods = pd.period_range(last + 1, periods=steps, freq="M")
+        frame = self._inputs.frame
+        if exog is not None and self.used_indicators:
+            inputs = nowcast_inputs(
+                self._history, exog, self.used_indicators, self.alias, min_overlap=0
+            )
+            frame = inputs.frame.reindex(columns=list(self.used_indicators))
+        if self.used_indicators and periods[-1] > frame.index[-1]:
+            raise ModelError(
+                f"model {self.alias!r}: exog ends at {frame.index[-1]} but the forecast "
+                f"needs {periods[-1]}; build it with indicator_exog(..., last_period="
+                f"{periods[-1]})"
+            )
+        grid = pd.period_range(self._history.index[0], periods[-1], freq="M")
+        y_grid = self._history.reindex(grid)
+        _, base = self._endog(y_grid)
+        base = base.loc[periods]
+        x_future = None
+        if self._xcols:
+            x = self._regressors(y_grid, frame.reindex(grid)).loc[periods, self._xcols]
+            if x.isna().to_numpy().any():
+                bad = [str(p) for p in x.index[x.isna().any(axis=1)]]
+                raise ModelError(f"model {self.alias!r}: regressors missing for {bad}")
+            x_future = x.to_numpy()
+        if base.isna().any():
+            raise ModelError(
+                f"model {self.alias!r}: no base-year value for "
+                f"{[str(p) for p in base.index[base.isna()]]} (forecasts reach at most 12 "
+                "months past the history)"
+            )
+        fc = self._res.get_forecast(steps=steps, exog=x_future)
+        z_mean = np.asarray(fc.predicted_mean, dtype=float)
+        z_sd = np.sqrt(np.asarray(fc.var_pred_mean, dtype=float))
+        if self.target_form == "yoy":
+            return PointForecast(mean=z_mean, sd=z_sd)
+        mean = from_log_growth(z_mean - base.to_numpy())
+        sd = z_sd * (1.0 + mean / 100.0)  # delta method: dy/dz = exp(l/100)
+        return PointForecast(mean=mean, sd=sd)

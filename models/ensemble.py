@@ -1,0 +1,225 @@
+"""Forecast combination: inverse-MAE weights, weighted/median combination, ensemble models.
+
+The pure functions are what a backtest uses (combine the member rows it already has, with
+weights from the errors known at each origin); :class:`EnsembleForecaster` and
+:class:`MedianEnsembleForecaster` wrap them behind the :class:`~models.base.Forecaster`
+contract for a final fit (they fit their members themselves).
+
+Intervals are combined by averaging each bound across members (quantile averaging, weighted
+the same way as the point forecast), or by the per-period median of each bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar, Literal
+
+import numpy as np
+import pandas as pd
+
+from models.base import FORECAST_COLUMNS, Forecaster, ModelError, PointForecast, interval_columns
+
+__all__ = [
+    "DEFAULT_MEMBERS",
+    "EnsembleForecaster",
+    "MedianEnsembleForecaster",
+    "combine_forecasts",
+    "inverse_mae_weights",
+]
+
+#: members of an ensemble built without ``members``.
+DEFAULT_MEMBERS: tuple[str, ...] = ("naive", "arima", "base_effect", "ets", "prophet", "ridge_ar")
+
+
+def inverse_mae_weights(
+    errors: pd.DataFrame, *, window: int = 24, min_obs: int = 6
+) -> dict[str, float]:
+    """Weights proportional to 1 / trailing MAE of each model.
+
+    Args:
+        errors: columns ``model, period, abs_error``: errors already known at forecast time
+            (the caller filters). Rows with NaN ``abs_error`` are ignored.
+        window: each model's MAE uses its last ``window`` errors (by period).
+        min_obs: a model with fewer errors than this gets the average of the others'
+            weights; if no model has enough, all models get equal weights.
+
+    Returns:
+        {model: weight}, summing to 1, for every model in ``errors`` (empty if ``errors`` is).
+        Models absent from ``errors`` get no entry; :func:`combine_forecasts` gives such models
+        the average weight.
+    """
+    if window < 1 or min_obs < 1:
+        raise ValueError("window and min_obs must be >= 1")
+    missing = {"model", "period", "abs_error"} - set(errors.columns)
+    if missing:
+        raise ValueError(f"errors frame lacks columns {sorted(missing)}")
+    models = list(dict.fromkeys(errors["model"]))  # first-appearance order
+    if not models:
+        return {}
+    known = errors.dropna(subset=["abs_error"])
+    known = known.assign(_p=known["period"].astype(str)).sort_values("_p", kind="stable")
+    raw: dict[str, float] = {}
+    for model in models:
+        recent = known.loc[known["model"] == model, "abs_error"].tail(window)
+        if len(recent) >= min_obs:
+            mae = float(np.abs(recent.to_numpy(dtype=float)).mean())
+            raw[model] = 1.0 / max(mae, 1e-9)
+    if not raw:
+        return {m: 1.0 / len(models) for m in models}
+    avg = float(np.mean(list(raw.values())))
+    unnorm = {m: raw.get(m, avg) for m in models}
+    total = sum(unnorm.values())
+    return {m: w / total for m, w in unnorm.items()}
+
+
+def combine_forecasts(
+    frames: pd.DataFrame,
+    weights: dict[str, float] | None = None,
+    how: Literal["weighted", "median"] = "weighted",
+) -> pd.DataFrame:
+    """Combine member forecasts per period.
+
+    Args:
+        frames: long frame with ``model, period, yhat`` and interval bounds
+            ``yhat_lo_{L}, yhat_hi_{L}``. Rows with NaN ``yhat`` (failed members) are dropped.
+        weights: {model: weight} for ``how="weighted"``; None or empty means equal weights.
+            Members missing from ``weights`` get the average weight of the members that have
+            one; weights of models not in ``frames`` are ignored; weights are renormalised
+            over the members present at each period.
+        how: ``"weighted"``: weighted mean of ``yhat`` and of each bound (quantile averaging);
+            ``"median"``: per-period median of each column.
+
+    Returns:
+        ``period, yhat, yhat_lo_{L}, yhat_hi_{L}...`` (the contract columns), one row per
+        period, sorted by period.
+    """
+    if how not in ("weighted", "median"):
+        raise ValueError(f"how must be 'weighted' or 'median', got {how!r}")
+    if "model" not in frames.columns or "period" not in frames.columns:
+        raise ValueError("frames needs 'model' and 'period' columns")
+    bound_cols = [c for c in frames.columns if c.startswith(("yhat_lo_", "yhat_hi_"))]
+    standard = [c for c in FORECAST_COLUMNS if c in bound_cols]
+    value_cols = ["yhat", *standard, *[c for c in bound_cols if c not in standard]]
+    good = frames[frames["yhat"].notna()]
+    if good.empty:
+        raise ModelError("no member forecast to combine")
+    rows: list[dict[str, object]] = []
+    for period, group in good.groupby(good["period"].astype(str), sort=True):
+        values = group[value_cols].to_numpy(dtype=float)
+        if how == "median":
+            combined = np.nanmedian(values, axis=0)
+        else:
+            w = _member_weights(group["model"].tolist(), weights)
+            combined = np.empty(len(value_cols))
+            for j in range(len(value_cols)):
+                col = values[:, j]
+                ok = np.isfinite(col)
+                combined[j] = np.sum(w[ok] * col[ok]) / np.sum(w[ok]) if ok.any() else np.nan
+        rows.append({"period": period, **dict(zip(value_cols, combined, strict=True))})
+    return pd.DataFrame(rows, columns=["period", *value_cols])
+
+
+def _member_weights(members: list[str], weights: dict[str, float] | None) -> np.ndarray:
+    if not weights:
+        return np.full(len(members), 1.0 / len(members))
+    given = [float(weights[m]) for m in members if m in weights]
+    avg = float(np.mean(given)) if given else 1.0
+    w = np.array([float(weights.get(m, avg)) for m in members])
+    w = np.where(np.isfinite(w) & (w > 0), w, 0.0)
+    if w.sum() <= 0:
+        return np.full(len(members), 1.0 / len(members))
+    return w / w.sum()
+
+
+class EnsembleForecaster(Forecaster):
+    """Fits each member model and combines their forecasts (weighted mean of yhat and bounds).
+
+    Args:
+        members: registry aliases of the member models (default :data:`DEFAULT_MEMBERS`).
+        weights: {alias: weight} (e.g. from :func:`inverse_mae_weights`); None = equal weights.
+
+    Members that raise :class:`ModelError` while fitting (or predicting) are skipped and listed
+    in ``failed_members`` (alias -> error text); if every member fails, fitting raises.
+    """
+
+    alias = "ensemble"
+    min_history = 3
+    how: ClassVar[Literal["weighted", "median"]] = "weighted"
+
+    def __init__(
+        self,
+        members: Sequence[str] | None = None,
+        weights: dict[str, float] | None = None,
+    ) -> None:
+        super().__init__()
+        from models.registry import model_class
+
+        members = list(DEFAULT_MEMBERS if members is None else members)
+        if not members:
+            raise ModelError(f"model {self.alias!r} needs at least one member")
+        for m in members:
+            cls = model_class(m)  # raises UnknownModelError listing the known aliases
+            if issubclass(cls, EnsembleForecaster):
+                raise ModelError(f"model {self.alias!r}: member {m!r} is itself an ensemble")
+        self.members = list(dict.fromkeys(members))
+        self.weights = dict(weights) if weights else None
+        self.failed_members: dict[str, str] = {}
+        self.fitted_members: dict[str, Forecaster] = {}
+
+    def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
+        from models.registry import create_model
+
+        self.failed_members = {}
+        self.fitted_members = {}
+        for alias in self.members:
+            try:
+                self.fitted_members[alias] = create_model(alias).fit(history, exog)
+            except ModelError as exc:
+                self.failed_members[alias] = str(exc)
+        if not self.fitted_members:
+            raise ModelError(
+                f"model {self.alias!r}: every member failed: {self.failed_members}"
+            )
+
+    def predict(
+        self,
+        horizon: int,
+        exog: pd.DataFrame | None = None,
+        levels: tuple[int, ...] = (80, 95),
+    ) -> pd.DataFrame:
+        """Combine the fitted members' forecasts for the next ``horizon`` target periods."""
+        if self._history is None:
+            raise ModelError(f"model {self.alias!r}: predict called before fit")
+        if horizon < 1:
+            raise ModelError(f"horizon must be >= 1, got {horizon}")
+        parts: list[pd.DataFrame] = []
+        for alias, model in self.fitted_members.items():
+            try:
+                parts.append(model.predict(horizon, exog, levels).assign(model=alias))
+            except ModelError as exc:
+                self.failed_members[alias] = str(exc)
+        if not parts:
+            raise ModelError(f"model {self.alias!r}: every member failed: {self.failed_members}")
+        frame = pd.concat(parts, ignore_index=True)
+        weights = self.weights if self.how == "weighted" else None
+        out = combine_forecasts(frame, weights, self.how)
+        out = out.loc[:, ["period", "yhat", *interval_columns(levels)]]
+        # both combinations preserve each member's lo <= yhat <= hi ordering; this only
+        # guards against members whose bounds are missing for some level
+        inner_lo, inner_hi = out["yhat"].to_numpy(), out["yhat"].to_numpy()
+        for level in sorted(levels):
+            lo = np.minimum(out[f"yhat_lo_{level}"].to_numpy(), inner_lo)
+            hi = np.maximum(out[f"yhat_hi_{level}"].to_numpy(), inner_hi)
+            out[f"yhat_lo_{level}"], out[f"yhat_hi_{level}"] = lo, hi
+            inner_lo, inner_hi = lo, hi
+        return out.reset_index(drop=True)
+
+    def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
+        raise NotImplementedError("ensembles combine at the frame level; see predict()")
+
+
+class MedianEnsembleForecaster(EnsembleForecaster):
+    """Like :class:`EnsembleForecaster`, but the per-period median of each column."""
+
+    alias = "ensemble_median"
+    how = "median"
