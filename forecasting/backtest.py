@@ -26,7 +26,7 @@ import pandas as pd
 from forecasting.calendar import target_periods
 from forecasting.errors import DataError, ModelFailure
 from forecasting.observations import information_set, target_history
-from models.base import FORECAST_COLUMNS, ModelError, next_target_periods
+from models.base import FORECAST_COLUMNS, next_target_periods
 from models.registry import MODEL_PATHS, model_class
 
 __all__ = [
@@ -257,7 +257,8 @@ def _run_dask(
     address: str,
     progress: Callable[[int, int], None] | None,
 ) -> list[pd.DataFrame]:
-    from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+    from dask.distributed import Client, LocalCluster
+    from dask.distributed import as_completed as dask_completed
 
     cluster = (
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True)

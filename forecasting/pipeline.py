@@ -28,7 +28,7 @@ from forecasting.backtest import (
 )
 from forecasting.calendar import Release, covered_months, target_periods
 from forecasting.compare import scoreboard, surprise_probability
-from forecasting.errors import DataError, ModelFailure, NotReleasedError, TrackingError
+from forecasting.errors import DataError, NotReleasedError, TrackingError
 from forecasting.metrics import accuracy_table, trailing_mae
 from forecasting.observations import information_set, target_history
 from forecasting.service import Service

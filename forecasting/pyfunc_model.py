@@ -23,7 +23,8 @@ class TradeForecastModel(mlflow.pyfunc.PythonModel):
         self.target = target
         self.exog = exog
 
-    def predict(self, context: Any, model_input: Any, params: dict | None = None) -> pd.DataFrame:
+    # No type hints on predict: MLflow would try to derive a schema validator from them.
+    def predict(self, context, model_input, params=None):  # noqa: ANN001, ANN201
         if isinstance(model_input, pd.DataFrame):
             horizon = int(model_input["horizon"].max()) if "horizon" in model_input else 1
         elif model_input is None:

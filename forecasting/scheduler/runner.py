@@ -72,14 +72,27 @@ def resolve(ref: str):  # noqa: ANN201
     """The function behind ``module:function``.
 
     Raises:
-        ScheduleError: naming the reference when it cannot be imported.
+        ScheduleError: naming the reference and the underlying import error.
     """
-    from apscheduler.util import ref_to_obj
+    import importlib
 
+    module_name, _, attr = ref.partition(":")
+    if not module_name or not attr:
+        raise ScheduleError(f"job function {ref!r} is not a 'module:function' reference")
     try:
-        return ref_to_obj(ref)
-    except (ImportError, LookupError, ValueError) as exc:
-        raise ScheduleError(f"job function {ref!r} cannot be loaded: {exc}") from None
+        obj = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ScheduleError(
+            f"job function {ref!r} cannot be loaded: {type(exc).__name__}: {exc}"
+        ) from exc
+    for part in attr.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise ScheduleError(
+                f"job function {ref!r} cannot be loaded: {module_name} has no {attr!r}"
+            ) from None
+    return obj
 
 
 def run_job(

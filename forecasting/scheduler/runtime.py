@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from apscheduler import events as ev
+
 from forecasting.config import Settings
 from forecasting.scheduler import runner
 from forecasting.scheduler.event_log import EventLog
@@ -107,21 +109,15 @@ def _store_only_class() -> type:
     return StoreOnlyScheduler
 
 
-def _mask() -> int:
-    from apscheduler import events as ev
-
-    return (
-        ev.EVENT_JOB_ADDED
-        | ev.EVENT_JOB_SUBMITTED
-        | ev.EVENT_JOB_EXECUTED
-        | ev.EVENT_JOB_ERROR
-        | ev.EVENT_JOB_MISSED
-        | ev.EVENT_JOB_MAX_INSTANCES
-        | ev.EVENT_SCHEDULER_SHUTDOWN
-    )
-
-
-_LISTENED = _mask()
+_LISTENED = (
+    ev.EVENT_JOB_ADDED
+    | ev.EVENT_JOB_SUBMITTED
+    | ev.EVENT_JOB_EXECUTED
+    | ev.EVENT_JOB_ERROR
+    | ev.EVENT_JOB_MISSED
+    | ev.EVENT_JOB_MAX_INSTANCES
+    | ev.EVENT_SCHEDULER_SHUTDOWN
+)
 
 
 def _one_off(job_id: str) -> bool:
@@ -129,8 +125,6 @@ def _one_off(job_id: str) -> bool:
 
 
 def _listener(scheduler, engine, log: EventLog, settings: Settings) -> Callable:  # noqa: ANN001
-    from apscheduler import events as ev
-
     tz = ZoneInfo(settings.schedule.timezone)
 
     def on_event(event) -> None:  # noqa: ANN001

@@ -1,0 +1,140 @@
+"""The library API end to end on the bundled data with a temporary MLflow store."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+import pytest
+
+from forecasting.backtest import BACKTEST_COLUMNS
+from forecasting.errors import DataError, NotReleasedError
+from forecasting.pipeline import (
+    backtest,
+    compare,
+    forecast_release,
+    main_job,
+    score_period,
+    write_backtest_csv,
+)
+
+FAST = ["naive", "arima", "ridge_ar", "ensemble", "ensemble_median"]
+
+
+@pytest.fixture
+def client(settings):  # noqa: ANN001, ANN201
+    mlflow.set_tracking_uri(settings.mlflow.tracking_uri)
+    return mlflow.MlflowClient(settings.mlflow.tracking_uri)
+
+
+def test_backtest_logs_parent_children_artifacts_and_champion(service, client, tmp_path) -> None:
+    result = backtest(service, "exports_yoy", "2023-01", "2025-12", models=FAST, jobs=2)
+    assert result.tracking_error is None and result.run_id
+    out = tmp_path / "bt.csv"
+    assert write_backtest_csv(result.frame, out) is None
+    csv = pd.read_csv(out)
+    assert list(csv.columns) == list(BACKTEST_COLUMNS)
+    assert csv.groupby("period")["model"].apply(set).map(lambda s: s == set(FAST)).all()
+    assert csv["actual"].notna().all() and csv["yhat"].notna().all()
+
+    exp = client.get_experiment_by_name("china-trade-exports_yoy")
+    parent = client.get_run(result.run_id)
+    assert parent.data.params["start"] == "2023-01" and parent.data.params["end"] == "2025-12"
+    assert parent.data.params["data_fingerprint"] == result.fingerprint
+    assert "git_commit" in parent.data.tags and parent.data.tags["as_of_first"] == "2023-03-06"
+    children = client.search_runs(
+        [exp.experiment_id], f"tags.mlflow.parentRunId = '{result.run_id}'")
+    assert {c.data.tags["model"] for c in children} == set(FAST)
+    for c in children:
+        assert {"mae", "rmse", "bias", "cov80", "cov95"} <= set(c.data.metrics)
+        files = {a.path for a in client.list_artifacts(c.info.run_id)}
+        assert {"forecast_vs_actual.png", "residuals.png", "backtest_rows.csv"} <= files
+    mae = result.metrics["mae"]
+    naive_child = next(c for c in children if c.data.tags["model"] == "naive")
+    assert naive_child.data.metrics["mae"] == pytest.approx(mae["naive"])
+
+    champ = client.get_model_version_by_alias("china-trade-exports_yoy", "champion")
+    assert champ.tags["model"] == result.champion
+    recent = result.frame[result.frame["period"] >= "2023-01"]
+    best = (recent["yhat"] - recent["actual"]).abs().groupby(recent["model"]).mean().idxmin()
+    assert result.champion == best
+    loaded = mlflow.pyfunc.load_model("models:/china-trade-exports_yoy@champion")
+    pred = loaded.predict(2)
+    assert list(pred["period"]) == ["2026-06", "2026-07"]
+    assert (pred["yhat_lo_80"] < pred["yhat"]).all() and (pred["yhat"] < pred["yhat_hi_80"]).all()
+
+    # same data again: no duplicate registry versions
+    n_versions = len(client.search_model_versions("name = 'china-trade-exports_yoy'"))
+    backtest(service, "exports_yoy", "2023-01", "2025-12", models=FAST, jobs=2)
+    assert len(client.search_model_versions("name = 'china-trade-exports_yoy'")) == n_versions
+
+
+def test_forecast_next_due_names_missing_periods_and_is_json_ready(service) -> None:
+    res = forecast_release(service, "exports_yoy", today=date(2026, 11, 29), models=FAST)
+    assert res.period == "2026-11" and res.release.basis == "estimated"
+    assert res.missing_periods == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
+    assert set(res.rows["model"]) == set(FAST) and res.rows["yhat"].notna().all()
+    assert res.consensus is None and res.rows["p_beat"].isna().all()
+    payload = json.loads(json.dumps(res.as_dict(), default=str))
+    assert payload["ensemble"]["model"] == "ensemble" and payload["consensus"] is None
+
+
+def test_forecast_as_of_with_consensus_and_already_released(service) -> None:
+    res = forecast_release(service, "exports_yoy", as_of=date(2026, 1, 13), models=FAST)
+    assert res.period == "2025-12" and res.consensus == 3.1 and res.missing_periods == []
+    ens = res.ensemble
+    assert ens["model_minus_consensus"] == pytest.approx(ens["yhat"] - 3.1)
+    assert 0 < ens["p_beat"] < 1
+    with pytest.raises(DataError, match=r"already released on 2026-01-14: actual \+6.6"):
+        forecast_release(service, "exports_yoy", period="2025-12", models=["naive"])
+    with pytest.raises(DataError, match="never released on its own"):
+        forecast_release(service, "exports_yoy", period="2027-01", models=["naive"])
+    with pytest.raises(DataError, match="unknown target"):
+        forecast_release(service, "gdp", models=["naive"])
+
+
+def test_score_before_and_after_the_actual(service) -> None:
+    fc = forecast_release(service, "exports_yoy", period="2026-06", models=["naive"])
+    rows = fc.rows.assign(target="exports_yoy", as_of=fc.as_of, consensus=None,
+                          period="2026-06")
+    service.ledger.append(rows, job_id="t", origin="test")
+    before = service.ledger.frame()
+    with pytest.raises(NotReleasedError, match="not in the store yet"):
+        score_period(service, "2026-06", targets=["exports_yoy"], log=False)
+    pd.testing.assert_frame_equal(service.ledger.frame(), before)
+    service.observations.add_frame(
+        pd.DataFrame([{"series": "exports_yoy", "period": "2026-06", "value": 7.0,
+                       "released": "2026-07-14", "source": "test"}]),
+        today=date(2026, 11, 29), where="test")
+    scored = score_period(service, "2026-06", targets=["exports_yoy"], log=False)
+    assert scored["abs_error"].item() == pytest.approx(abs(scored["yhat"].item() - 7.0))
+
+
+def test_compare_2016_2018_consensus_row(service) -> None:
+    board, frame = compare(service, "exports_yoy", start="2016-01", end="2018-12",
+                           models=["naive"], jobs=2)
+    assert board.loc["consensus", "mae"] == pytest.approx(5.1, abs=0.15)
+    assert set(board.index) == {"naive", "consensus"}
+    assert board.loc["naive", "n"] == frame["period"].nunique()
+    # a second compare reuses the stored backtest of the same data fingerprint
+    again, _ = compare(service, "exports_yoy", start="2016-01", end="2018-12", models=["naive"])
+    pd.testing.assert_frame_equal(board, again)
+
+
+def test_main_job_twice_appends_and_keeps_old_ledger_rows(service, client) -> None:
+    first = main_job(service, today=date(2026, 11, 29), models=FAST)
+    assert [s.forecast.period for s in first] == ["2026-11", "2026-11"]
+    assert all(s.run_id and s.tracking_error is None for s in first)
+    ledger1 = service.ledger.frame()
+    assert len(ledger1) == 2 * len(FAST) and ledger1["mlflow_run_id"].notna().all()
+    run = client.get_run(first[0].run_id)
+    assert run.data.tags["target_period"] == "2026-11" and "as_of" in run.data.tags
+    assert any(a.path.endswith(".png") for a in client.list_artifacts(first[0].run_id))
+    main_job(service, today=date(2026, 11, 29), models=FAST)
+    ledger2 = service.ledger.frame()
+    assert len(ledger2) == 2 * len(ledger1)
+    pd.testing.assert_frame_equal(ledger2.iloc[: len(ledger1)], ledger1)
+    assert Path(first[0].fan_chart).exists()
