@@ -6,6 +6,7 @@ Each function takes the opened :class:`~forecasting.service.Service` and time as
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 import warnings
@@ -505,8 +506,10 @@ def score_period(
         g["actual"] = actual
         g["abs_error"] = (g["yhat"] - actual).abs()
         g["consensus_abs_error"] = (g["consensus"] - actual).abs()
-        g["closer_than_consensus"] = np.where(
-            g["consensus"].notna(), g["abs_error"] < g["consensus_abs_error"], None
+        has = g["consensus"].notna()
+        g["closer_than_consensus"] = None
+        g.loc[has, "closer_than_consensus"] = (
+            g.loc[has, "abs_error"] < g.loc[has, "consensus_abs_error"]
         )
         out.append(g)
     if not out:
@@ -515,8 +518,9 @@ def score_period(
     if log:
         from forecasting.tracking import log_job_run
 
+        # the score is recomputable from the ledger; MLflow is a mirror
         for target, g in scored.groupby("target"):
-            try:
+            with contextlib.suppress(TrackingError):
                 log_job_run(
                     service.settings,
                     target,
@@ -530,8 +534,7 @@ def score_period(
                     artifacts={},
                     tables={f"score_{target}_{period}.csv": g},
                 )
-            except TrackingError:
-                pass  # the score is recomputable from the ledger; MLflow is a mirror
+    # the score is recomputable from the ledger; MLflow is a mirror
     return scored
 
 
@@ -611,12 +614,15 @@ def main_job(
     today: date | None = None,
     targets: Sequence[str] | None = None,
     models: Sequence[str] | None = None,
+    period: str | None = None,
     origin: str = "run",
     job_id: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[JobSummary]:
-    """Backtest the recent window, refit, forecast the next release of each target, compare
-    with the consensus, append to the ledger first and then log it all to MLflow."""
+    """Backtest the recent window, refit, forecast the next release (or ``period``) of each
+    target, compare with the consensus, append to the ledger first and then log it all to
+    MLflow. A failure to log leaves ``tracking_error`` set and the ledger rows without a run
+    id, for :func:`catch_up_tracking`."""
     import uuid
 
     today = today or date.today()
@@ -644,7 +650,7 @@ def main_job(
             log=False,
             register=False,
         )
-        fc = forecast_release(service, target, today=today, models=models)
+        fc = forecast_release(service, target, today=today, period=period, models=models)
         ledger_rows = _ledger_rows(fc)
         n = service.ledger.append(ledger_rows, job_id=f"{job_id}:{target}", origin=origin)
         summary = JobSummary(target, fc, bt, None, None, n)

@@ -82,6 +82,7 @@ def _mlflow(settings: Settings) -> Iterator[Any]:
     warnings.filterwarnings("ignore", module="mlflow")
     warnings.filterwarnings("ignore", message=".*CloudPickle.*")
     warnings.filterwarnings("ignore", message="Failed to infer signature")
+    warnings.filterwarnings("ignore", message=".*Add type hints to the `predict` method")
     uri = settings.mlflow.tracking_uri
     if uri.startswith("sqlite:///"):
         Path(uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)

@@ -90,9 +90,9 @@ class BridgeForecaster(Forecaster):
     def __init__(
         self,
         indicators: Sequence[str] = DEFAULT_INDICATORS,
-        memory: Sequence[float] = (1.0, 0.3),
-        alphas: Sequence[float] = tuple(np.logspace(-2, 2.5, 10)),
-        cv_window: int = 24,
+        memory: Sequence[float] = (0.3,),
+        alphas: Sequence[float] = tuple(np.logspace(-3, 2, 6)),
+        cv_window: int = 48,
         min_overlap: int = 24,
     ) -> None:
         super().__init__()

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from models.base import Forecaster, ModelError, PointForecast, is_target_period
-from models.dynamic_regression import DEFAULT_INDICATORS, nowcast_inputs
+from models.dynamic_regression import nowcast_inputs
 
-__all__ = ["NEWS_COLUMNS", "DynamicFactorNowcaster"]
+__all__ = ["DFM_INDICATORS", "NEWS_COLUMNS", "DynamicFactorNowcaster"]
 
 #: Columns of :meth:`DynamicFactorNowcaster.news`.
 NEWS_COLUMNS: tuple[str, ...] = (
@@ -36,6 +36,18 @@ NEWS_COLUMNS: tuple[str, ...] = (
 
 _TARGET = "target"
 
+#: ``dfm``'s default indicators: the more Korean and regional trade series, the better the
+#: factor is pinned down (EM on three series with one factor can drift off).
+DFM_INDICATORS: tuple[str, ...] = (
+    "kr_exports_yoy",
+    "kr_exports_to_china_yoy",
+    "kr_exports_first20d_yoy",
+    "vn_exports_yoy",
+)
+
+#: On standardised data a variance above this means EM has drifted off (factor scale lost).
+_DIVERGED_VARIANCE = 1e3
+
 
 class DynamicFactorNowcaster(Forecaster):
     """One-factor ``DynamicFactorMQ`` on the target and the used indicators.
@@ -43,7 +55,9 @@ class DynamicFactorNowcaster(Forecaster):
     ``pre_sample`` months of indicator data before the history's first period are included
     (the target is missing there), which sharpens the factor when the target history is short.
     Without usable indicators the model is the target alone (a factor with an AR(1) noise).
-    Intervals: the smoothed/forecast variance of the target.
+    Intervals: the smoothed/forecast variance of the target. EM runs at most ``maxiter``
+    iterations; a fit whose parameters blow up (EM drifting off) raises :class:`ModelError`
+    rather than forecast nonsense.
     """
 
     alias = "dfm"
@@ -52,10 +66,10 @@ class DynamicFactorNowcaster(Forecaster):
 
     def __init__(
         self,
-        indicators: Sequence[str] = DEFAULT_INDICATORS,
-        factor_order: int = 2,
+        indicators: Sequence[str] = DFM_INDICATORS,
+        factor_order: int = 1,
         pre_sample: int = 0,
-        maxiter: int = 30,
+        maxiter: int = 20,
         min_overlap: int = 24,
     ) -> None:
         super().__init__()
@@ -100,6 +114,12 @@ class DynamicFactorNowcaster(Forecaster):
                 standardize=True,
             )
             self._res = model.fit(disp=False, maxiter=self.maxiter)
+        params = np.asarray(self._res.params, dtype=float)
+        if not np.all(np.isfinite(params)) or np.max(np.abs(params)) > _DIVERGED_VARIANCE:
+            raise ModelError(
+                f"model {self.alias!r}: EM diverged (parameters beyond {_DIVERGED_VARIANCE:g} "
+                "on standardised data); try fewer iterations or more indicators"
+            )
         self._last = history.index[-1]
 
     def _results_for(self, exog: pd.DataFrame | None):  # noqa: ANN202 - statsmodels results
@@ -117,7 +137,7 @@ class DynamicFactorNowcaster(Forecaster):
     def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
         res, endog = self._results_for(exog if self.used_indicators else None)
         periods = pd.period_range(self._last + 1, periods=steps, freq="M")
-        start = endog.index.get_loc(periods[0])
+        start = (periods[0] - endog.index[0]).n  # may equal nobs: a pure forecast
         end = start + steps - 1
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -107,15 +107,18 @@ def lny_regressors(
 
 
 def _quiet_stan_logging() -> None:
-    """Raise the cmdstanpy/prophet loggers to WARNING (cmdstanpy logs two INFO lines per fit).
+    """Silence the cmdstanpy/prophet loggers (cmdstanpy logs two INFO lines per fit; a failed
+    L-BFGS run logs an ERROR before Prophet falls back to Newton and still returns a fit; the
+    optional plotly import logs an ERROR). A fit that really fails raises instead.
 
     ``cmdstanpy.utils.get_logger`` installs its handler and sets the level to DEBUG the first
     time it runs, so it is called before the level is set.
     """
     from cmdstanpy.utils import get_logger
 
-    get_logger().setLevel(logging.WARNING)
-    logging.getLogger("prophet").setLevel(logging.WARNING)
+    get_logger().setLevel(logging.CRITICAL)
+    logging.getLogger("prophet").setLevel(logging.CRITICAL)
+    logging.getLogger("prophet.plot").setLevel(logging.CRITICAL)
 
 
 class ProphetLnyForecaster(Forecaster):
@@ -137,6 +140,7 @@ class ProphetLnyForecaster(Forecaster):
         self._model = None
 
     def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
+        logging.getLogger("prophet.plot").setLevel(logging.CRITICAL)
         from prophet import Prophet
 
         _quiet_stan_logging()

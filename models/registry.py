@@ -18,6 +18,9 @@ MODEL_PATHS: dict[str, str] = {
     "ridge_ar": "models.ridge_ar:RidgeArForecaster",
     "ensemble": "models.ensemble:EnsembleForecaster",
     "ensemble_median": "models.ensemble:MedianEnsembleForecaster",
+    "dynreg": "models.dynamic_regression:DynamicRegressionForecaster",
+    "bridge": "models.bridge:BridgeForecaster",
+    "dfm": "models.dfm:DynamicFactorNowcaster",
 }
 
 

@@ -1,0 +1,227 @@
+"""Pseudo-real-time evaluation of the nowcasting models (not a test; run by hand).
+
+    python benchmarks/nowcast_eval.py [--start 2019-01] [--jobs 2] [--out forecasts.csv]
+                                      [--no-contributions]
+
+What it does:
+
+1. Builds a throw-away store: copies ``configs/`` to a temp root, points
+   ``FORECASTING_CONFIG`` at it (its model list is reduced to ``naive`` so the benchmark does
+   not depend on which other models are registered), opens the service (bundled snapshot) and
+   imports every reference indicator from ``../shared/data/reference/indicators`` with
+   ``import_csv(..., series=NAME)`` (rule-dated; the bundled first releases are kept). Rows
+   before 1995 are dropped first: Korea's pre-1992 exports to China grow by over 200% y/y,
+   which the store rightly refuses.
+2. For each target and each month M from ``--start`` to the latest actual: ``as_of`` = the
+   day before M's first release, ``info = information_set(as_of)``, ``history =
+   target_history(info, target)``, ``exog = indicator_exog(info, ALL, M)``; each model is
+   fitted and forecasts M (horizon = target periods from the history's end to M).
+3. Reports MAE (and 80% coverage) of naive, ``dynreg``, ``bridge``, ``dfm`` and their simple
+   mean per target; the contribution of each indicator to the best model (MAE without it,
+   or with it for indicators outside its default set); wall time.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # one BLAS thread per worker process
+
+import argparse  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from datetime import date, timedelta  # noqa: E402
+from multiprocessing import Pool  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+REFERENCE = REPO.parent / "shared" / "data" / "reference" / "indicators"
+TARGETS = ("exports_yoy", "imports_yoy")
+ALL_INDICATORS = (
+    "kr_exports_yoy",
+    "kr_exports_to_china_yoy",
+    "kr_exports_first20d_yoy",
+    "kr_exports_first10d_yoy",
+    "cn_pmi_new_export_orders",
+    "cn_pmi_manufacturing",
+    "vn_exports_yoy",
+    "tw_exports_yoy",
+    "tw_export_orders_yoy",
+)
+NOWCASTERS = ("dynreg", "bridge", "dfm")
+#: indicators tried as additions in the contribution table (besides leaving out each default)
+CANDIDATES = ("kr_exports_to_china_yoy", "kr_exports_first10d_yoy", "cn_pmi_manufacturing",
+              "vn_exports_yoy", "cn_pmi_new_export_orders", "kr_exports_first20d_yoy")
+
+
+def build_store(root: Path):  # noqa: ANN201 - returns forecasting.service.Service
+    """A temp project root with the repo's configs and every reference indicator imported."""
+    shutil.copytree(REPO / "configs", root / "configs")
+    config = root / "configs" / "forecasting.toml"
+    text = re.sub(r"(?m)^default = \[.*\]$", 'default = ["naive"]', config.read_text())
+    config.write_text(text)
+    os.environ["FORECASTING_CONFIG"] = str(config)
+    os.environ.pop("FORECASTING_DATABASE_URL", None)
+    from forecasting.service import open_service
+
+    service = open_service()
+    staging = root / "indicators"
+    staging.mkdir()
+    for path in sorted(REFERENCE.glob("*.csv")):
+        rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+        rows = rows[rows["period"] >= "1995-01"]
+        staged = staging / path.name
+        rows.to_csv(staged, index=False)
+        result = service.observations.import_csv(staged, today=date.today(), series=path.stem)
+        print(f"  imported {path.stem}: {result.added} added, {result.skipped} kept from store")
+    return service
+
+
+def origins(observations: pd.DataFrame, start: str) -> list[dict]:
+    """One nowcast task per target and month: history and exog as of the eve of release."""
+    from forecasting.indicators import indicator_exog
+    from forecasting.observations import information_set, target_history
+
+    tasks = []
+    for target in TARGETS:
+        rows = observations[observations["series"] == target]
+        first = rows.sort_values("released").drop_duplicates("period", keep="first")
+        for rec in first.sort_values("period").itertuples():
+            period = pd.Period(rec.period, freq="M")
+            if period < pd.Period(start, freq="M"):
+                continue
+            as_of = rec.released - timedelta(days=1)
+            info = information_set(observations, as_of)
+            history = target_history(info, target)
+            history = history.loc[: history.last_valid_index()]
+            exog = indicator_exog(info, ALL_INDICATORS, period)
+            tasks.append(
+                {
+                    "target": target,
+                    "period": period,
+                    "as_of": as_of,
+                    "actual": float(rec.value),
+                    "history": history,
+                    "exog": exog,
+                }
+            )
+    return tasks
+
+
+def _horizon(history: pd.Series, period: pd.Period) -> int:
+    from models.base import is_target_period
+
+    months = pd.period_range(history.index[-1] + 1, period, freq="M")
+    return sum(1 for p in months if is_target_period(p))
+
+
+def _run(job: tuple[dict, str, dict]) -> dict:
+    task, alias, kwargs = job
+    from models.base import ModelError
+    from models.registry import create_model
+
+    out = {"target": task["target"], "period": str(task["period"]), "model": alias,
+           "variant": kwargs.get("_variant", ""), "actual": task["actual"]}
+    kwargs = {k: v for k, v in kwargs.items() if k != "_variant"}
+    started = time.perf_counter()
+    try:
+        model = create_model(alias, **kwargs)
+        h = _horizon(task["history"], task["period"])
+        model.fit(task["history"], task["exog"])
+        fc = model.predict(h, task["exog"]).iloc[-1]
+        out.update(yhat=float(fc["yhat"]), lo80=float(fc["yhat_lo_80"]),
+                   hi80=float(fc["yhat_hi_80"]), error="")
+    except ModelError as exc:
+        out.update(yhat=np.nan, lo80=np.nan, hi80=np.nan, error=str(exc))
+    out["seconds"] = time.perf_counter() - started
+    return out
+
+
+def _score(frame: pd.DataFrame) -> pd.DataFrame:
+    f = frame.assign(
+        abs_err=(frame["yhat"] - frame["actual"]).abs(),
+        covered=(frame["actual"] >= frame["lo80"]) & (frame["actual"] <= frame["hi80"]),
+    )
+    return f.groupby(["target", "model"], sort=False).agg(
+        mae=("abs_err", "mean"),
+        cov80=("covered", "mean"),
+        n=("yhat", "count"),
+        failed=("error", lambda e: int((e != "").sum())),
+        sec_per_fit=("seconds", "mean"),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--start", default="2019-01")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--no-contributions", action="store_true")
+    args = parser.parse_args(argv)
+    if not REFERENCE.is_dir():
+        print(f"reference data not found at {REFERENCE}", file=sys.stderr)
+        return 1
+    sys.path.insert(0, str(REPO))
+    wall = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        print("building the store ...")
+        service = build_store(Path(tmp))
+        tasks = origins(service.observations.frame(), args.start)
+    print(f"{len(tasks)} origins ({args.start} .. latest, both targets), "
+          f"{time.perf_counter() - wall:.1f}s")
+
+    jobs = [(t, alias, {}) for t in tasks for alias in ("naive", *NOWCASTERS)]
+    with Pool(args.jobs) as pool:
+        results = pd.DataFrame(pool.map(_run, jobs, chunksize=4))
+    wide = results.pivot_table(index=["target", "period"], columns="model", values="yhat")
+    mean = wide[list(NOWCASTERS)].mean(axis=1, skipna=True).rename("yhat").reset_index()
+    actual = results.drop_duplicates(["target", "period"])[["target", "period", "actual"]]
+    mean = mean.merge(actual, on=["target", "period"]).assign(
+        model="mean(dynreg,bridge,dfm)", lo80=np.nan, hi80=np.nan, error="", seconds=0.0
+    )
+    scored = _score(pd.concat([results, mean], ignore_index=True))
+    print(f"\nMAE, {args.start} .. latest (pseudo-real time, eve of each release)")
+    print("consensus for comparison: exports ~4.5, imports ~4.3 (naive last print ~7.3 / ~6.1)")
+    print(scored.round(2).to_string())
+    if args.out:
+        results.to_csv(args.out, index=False)
+
+    if not args.no_contributions:
+        from models.registry import model_class
+
+        print("\nIndicator contributions to the best model per target "
+              "(MAE with the variant − MAE of the default; negative = the variant is better)")
+        for target in TARGETS:
+            sub = scored.loc[target].drop(index=["naive", "mean(dynreg,bridge,dfm)"])
+            best = str(sub["mae"].idxmin())
+            base_mae = float(sub.loc[best, "mae"])
+            defaults = tuple(model_class(best)().indicators)
+            variants = {f"without {i}": tuple(x for x in defaults if x != i) for i in defaults}
+            for cand in CANDIDATES:
+                if cand not in defaults:
+                    variants[f"with {cand}"] = (*defaults, cand)
+            variants["no indicators"] = ()
+            target_tasks = [t for t in tasks if t["target"] == target]
+            cjobs = [(t, best, {"indicators": inds, "_variant": name})
+                     for name, inds in variants.items() for t in target_tasks]
+            with Pool(args.jobs) as pool:
+                cres = pd.DataFrame(pool.map(_run, cjobs, chunksize=4))
+            cres["abs_err"] = (cres["yhat"] - cres["actual"]).abs()
+            table = cres.groupby("variant", sort=False)["abs_err"].agg(["mean", "count"])
+            table["delta_vs_default"] = table["mean"] - base_mae
+            print(f"\n{target}: best model {best} (default indicators {defaults}), "
+                  f"MAE {base_mae:.2f}")
+            print(table.rename(columns={"mean": "mae", "count": "n"}).round(2).to_string())
+    print(f"\nwall time {time.perf_counter() - wall:.1f}s on {args.jobs} processes")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,136 @@
+"""The scheduler's job functions (referenced as ``forecasting.jobs:<name>``).
+
+Each loads the settings itself (arguments are plain strings, so the job store can serialise
+them), writes the service store before MLflow, and raises on failure so the scheduler logs it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+
+from forecasting.config import load_settings
+from forecasting.db import meta_table
+from forecasting.errors import TrackingError
+from forecasting.service import Service, open_service
+
+__all__ = ["catch_up_tracking", "post_release_job", "pre_release_job", "record_missed"]
+
+
+def _service(config_path: str | None) -> Service:
+    return open_service(load_settings(config_path))
+
+
+def pre_release_job(
+    period: str, config_path: str | None = None, today: date | None = None
+) -> list[str]:
+    """Refit, refresh the recent backtest, forecast ``period`` against the consensus known
+    now, record to the ledger and MLflow.
+
+    Running it twice for one release records a second forecast under the next version,
+    ``pre-release:PERIOD:vN`` (ledger job id), and reuses registry versions of the same data.
+
+    Raises:
+        TrackingError: MLflow failed; the forecast is in the ledger all the same and
+            :func:`catch_up_tracking` logs it later.
+    """
+    from forecasting.pipeline import main_job
+
+    svc = _service(config_path)
+    prefix = f"pre-release:{period}:v"
+    version = len(svc.ledger.jobs(prefix)) // len(svc.settings.targets.names) + 1
+    summaries = main_job(
+        svc, today=today, period=period, origin="pre-release", job_id=f"{prefix}{version}"
+    )
+    errors = [s.tracking_error for s in summaries if s.tracking_error]
+    if errors:
+        raise TrackingError(
+            f"forecast for {period} is in the ledger; MLflow logging failed "
+            f"and will be retried: {errors[0]}"
+        )
+    return [s.run_id or "" for s in summaries]
+
+
+def post_release_job(
+    period: str, deadline: str | None = None, config_path: str | None = None
+) -> int:
+    """Score the ledger's forecasts for ``period`` once every target's actual is in.
+
+    Raises:
+        NotReleasedError: an actual is missing (the scheduler retries until ``deadline``).
+    """
+    from forecasting.pipeline import score_period
+
+    svc = _service(config_path)
+    scored = score_period(svc, period)
+    return len(scored)
+
+
+def record_missed(period: str, config_path: str | None = None) -> None:
+    """Record that ``period``'s actual never arrived before the retry deadline."""
+    svc = _service(config_path)
+    key = f"missed:{period}"
+    value = json.dumps({"period": period, "recorded_at": datetime.now().isoformat()})
+    with svc.engine.begin() as conn:
+        conn.execute(meta_table.delete().where(meta_table.c.key == key))
+        conn.execute(meta_table.insert().values(key=key, value=value))
+
+
+def missed_releases(service: Service) -> list[str]:
+    with service.engine.connect() as conn:
+        keys = conn.execute(
+            sa.select(meta_table.c.key).where(meta_table.c.key.like("missed:%"))
+        ).scalars()
+        return sorted(k.split(":", 1)[1] for k in keys)
+
+
+def catch_up_tracking(config_path: str | None = None) -> int:
+    """Log to MLflow every ledger job that has no run yet (MLflow was unreachable when it ran):
+    one run per job with the ledger rows, tagged like the original. Returns jobs caught up.
+
+    Raises:
+        TrackingError: MLflow is still unreachable (the next run tries again).
+    """
+    from forecasting.tracking import log_job_run
+
+    svc = _service(config_path)
+    done = 0
+    for job_id in svc.ledger.unlogged_jobs():
+        rows = svc.ledger.frame()
+        rows = rows[(rows["job_id"] == job_id) & rows["mlflow_run_id"].isna()]
+        if rows.empty:
+            continue
+        target, period = rows["target"].iloc[0], rows["period"].iloc[0]
+        ens = rows[rows["model"] == "ensemble"]
+        metrics = {}
+        if not ens.empty and pd.notna(ens["yhat"].iloc[0]):
+            metrics = {
+                k: float(ens[k].iloc[0])
+                for k in ("yhat", "yhat_lo_80", "yhat_hi_80")
+                if pd.notna(ens[k].iloc[0])
+            }
+        consensus = rows["consensus"].iloc[0]
+        run_id = log_job_run(
+            svc.settings,
+            target,
+            run_name=f"forecast {target} {period} (caught up)",
+            params={"target": target, "period": period, "as_of": str(rows["as_of"].iloc[0])},
+            metrics=metrics,
+            tags={
+                "kind": "forecast-job",
+                "job_id": job_id,
+                "target": target,
+                "target_period": period,
+                "as_of": str(rows["as_of"].iloc[0]),
+                "consensus": "" if pd.isna(consensus) else f"{consensus:g}",
+                "caught_up": "true",
+            },
+            artifacts={},
+            tables={"forecast.csv": rows},
+        )
+        svc.ledger.attach_run(job_id, run_id)
+        done += 1
+    return done
