@@ -31,9 +31,12 @@ def main() -> None:
     parser.add_argument("--models", default=None)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--no-mlflow", action="store_true")
-    parser.add_argument("--indicators", default=None,
-                        help="folder of one-series indicator CSVs to import first "
-                             "(e.g. ../shared/data/reference/indicators)")
+    parser.add_argument(
+        "--indicators",
+        default=None,
+        help="folder of one-series indicator CSVs to import first "
+        "(e.g. ../shared/data/reference/indicators)",
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bt-bench-"))
@@ -61,21 +64,35 @@ def main() -> None:
     total_t0 = time.perf_counter()
     for target in svc.settings.targets.names:
         end = args.end or obs[obs["series"] == target]["period"].max()
-        result = backtest(svc, target, args.start, end, models=models, jobs=args.jobs,
-                          log=not args.no_mlflow, register=not args.no_mlflow)
-        rows.append({
-            "target": target, "origins": result.frame["period"].nunique(),
-            "backtest_s": result.seconds, "mlflow_s": result.logging_seconds,
-            "failed_rows": int(result.frame["yhat"].isna().sum()),
-            "tracking_error": result.tracking_error or "",
-        })
+        result = backtest(
+            svc,
+            target,
+            args.start,
+            end,
+            models=models,
+            jobs=args.jobs,
+            log=not args.no_mlflow,
+            register=not args.no_mlflow,
+        )
+        rows.append(
+            {
+                "target": target,
+                "origins": result.frame["period"].nunique(),
+                "backtest_s": result.seconds,
+                "mlflow_s": result.logging_seconds,
+                "failed_rows": int(result.frame["yhat"].isna().sum()),
+                "tracking_error": result.tracking_error or "",
+            }
+        )
     wall = time.perf_counter() - total_t0
     table = pd.DataFrame(rows)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
     mlflow_s = table["mlflow_s"].sum()
-    print(f"\nwall time, both targets, {len(models)} models: {wall:.1f} s "
-          f"(backtest {table['backtest_s'].sum():.1f} s, MLflow logging {mlflow_s:.1f} s = "
-          f"{100 * mlflow_s / wall:.0f}% of the whole)")
+    print(
+        f"\nwall time, both targets, {len(models)} models: {wall:.1f} s "
+        f"(backtest {table['backtest_s'].sum():.1f} s, MLflow logging {mlflow_s:.1f} s = "
+        f"{100 * mlflow_s / wall:.0f}% of the whole)"
+    )
 
     # seconds per model: one serial fit+predict per model at a late origin, times origins
     target = svc.settings.targets.names[0]

@@ -57,8 +57,14 @@ ALL_INDICATORS = (
 )
 NOWCASTERS = ("dynreg", "bridge", "dfm")
 #: indicators tried as additions in the contribution table (besides leaving out each default)
-CANDIDATES = ("kr_exports_to_china_yoy", "kr_exports_first10d_yoy", "cn_pmi_manufacturing",
-              "vn_exports_yoy", "cn_pmi_new_export_orders", "kr_exports_first20d_yoy")
+CANDIDATES = (
+    "kr_exports_to_china_yoy",
+    "kr_exports_first10d_yoy",
+    "cn_pmi_manufacturing",
+    "vn_exports_yoy",
+    "cn_pmi_new_export_orders",
+    "kr_exports_first20d_yoy",
+)
 
 
 def build_store(root: Path):  # noqa: ANN201 - returns forecasting.service.Service
@@ -127,8 +133,13 @@ def _run(job: tuple[dict, str, dict]) -> dict:
     from models.base import ModelError
     from models.registry import create_model
 
-    out = {"target": task["target"], "period": str(task["period"]), "model": alias,
-           "variant": kwargs.get("_variant", ""), "actual": task["actual"]}
+    out = {
+        "target": task["target"],
+        "period": str(task["period"]),
+        "model": alias,
+        "variant": kwargs.get("_variant", ""),
+        "actual": task["actual"],
+    }
     kwargs = {k: v for k, v in kwargs.items() if k != "_variant"}
     started = time.perf_counter()
     try:
@@ -136,8 +147,12 @@ def _run(job: tuple[dict, str, dict]) -> dict:
         h = _horizon(task["history"], task["period"])
         model.fit(task["history"], task["exog"])
         fc = model.predict(h, task["exog"]).iloc[-1]
-        out.update(yhat=float(fc["yhat"]), lo80=float(fc["yhat_lo_80"]),
-                   hi80=float(fc["yhat_hi_80"]), error="")
+        out.update(
+            yhat=float(fc["yhat"]),
+            lo80=float(fc["yhat_lo_80"]),
+            hi80=float(fc["yhat_hi_80"]),
+            error="",
+        )
     except ModelError as exc:
         out.update(yhat=np.nan, lo80=np.nan, hi80=np.nan, error=str(exc))
     out["seconds"] = time.perf_counter() - started
@@ -174,8 +189,10 @@ def main(argv: list[str] | None = None) -> int:
         print("building the store ...")
         service = build_store(Path(tmp))
         tasks = origins(service.observations.frame(), args.start)
-    print(f"{len(tasks)} origins ({args.start} .. latest, both targets), "
-          f"{time.perf_counter() - wall:.1f}s")
+    print(
+        f"{len(tasks)} origins ({args.start} .. latest, both targets), "
+        f"{time.perf_counter() - wall:.1f}s"
+    )
 
     jobs = [(t, alias, {}) for t in tasks for alias in ("naive", *NOWCASTERS)]
     with Pool(args.jobs) as pool:
@@ -196,8 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_contributions:
         from models.registry import model_class
 
-        print("\nIndicator contributions to the best model per target "
-              "(MAE with the variant − MAE of the default; negative = the variant is better)")
+        print(
+            "\nIndicator contributions to the best model per target "
+            "(MAE with the variant − MAE of the default; negative = the variant is better)"
+        )
         for target in TARGETS:
             sub = scored.loc[target].drop(index=["naive", "mean(dynreg,bridge,dfm)"])
             best = str(sub["mae"].idxmin())
@@ -209,15 +228,19 @@ def main(argv: list[str] | None = None) -> int:
                     variants[f"with {cand}"] = (*defaults, cand)
             variants["no indicators"] = ()
             target_tasks = [t for t in tasks if t["target"] == target]
-            cjobs = [(t, best, {"indicators": inds, "_variant": name})
-                     for name, inds in variants.items() for t in target_tasks]
+            cjobs = [
+                (t, best, {"indicators": inds, "_variant": name})
+                for name, inds in variants.items()
+                for t in target_tasks
+            ]
             with Pool(args.jobs) as pool:
                 cres = pd.DataFrame(pool.map(_run, cjobs, chunksize=4))
             cres["abs_err"] = (cres["yhat"] - cres["actual"]).abs()
             table = cres.groupby("variant", sort=False)["abs_err"].agg(["mean", "count"])
             table["delta_vs_default"] = table["mean"] - base_mae
-            print(f"\n{target}: best model {best} (default indicators {defaults}), "
-                  f"MAE {base_mae:.2f}")
+            print(
+                f"\n{target}: best model {best} (default indicators {defaults}), MAE {base_mae:.2f}"
+            )
             print(table.rename(columns={"mean": "mae", "count": "n"}).round(2).to_string())
     print(f"\nwall time {time.perf_counter() - wall:.1f}s on {args.jobs} processes")
     return 0

@@ -26,16 +26,23 @@ import numpy as np
 import pandas as pd
 
 from models.base import Forecaster, ModelError, PointForecast, is_target_period
-from models.dynamic_regression import (
-    DEFAULT_INDICATORS,
-    from_log_growth,
-    is_growth_rate,
-    lag12_with_jan_feb,
-    log_growth,
-    nowcast_inputs,
-)
+from models.dynamic_regression import DEFAULT_INDICATORS, lag12_with_jan_feb, nowcast_inputs
 
 __all__ = ["BridgeForecaster", "ridge_path_errors"]
+
+
+def log_growth(yoy: pd.Series) -> pd.Series:
+    """A y/y growth rate in % as 100 × the log growth rate: ``100·log(1 + y/100)``."""
+    return 100.0 * np.log1p(yoy.astype(float) / 100.0)
+
+
+def from_log_growth(log_rate: np.ndarray | float) -> np.ndarray:
+    return 100.0 * np.expm1(np.asarray(log_rate, dtype=float) / 100.0)
+
+
+def is_growth_rate(name: str) -> bool:
+    """Indicators named ``*_yoy`` are y/y growth rates (log-transformed); others are levels."""
+    return name.endswith("_yoy")
 
 
 def _past_level(
@@ -168,8 +175,10 @@ class BridgeForecaster(Forecaster):
                 f"{periods[-1]})"
             )
         grid = pd.period_range(self._history.index[0], periods[-1], freq="M")
-        block = self._indicator_block(frame.reindex(grid)) if self.used_indicators else (
-            pd.DataFrame(index=grid)
+        block = (
+            self._indicator_block(frame.reindex(grid))
+            if self.used_indicators
+            else (pd.DataFrame(index=grid))
         )
         target = log_growth(self._history.reindex(grid))
         mean = np.full(steps, np.nan)
@@ -188,7 +197,7 @@ class BridgeForecaster(Forecaster):
             mean[i] = float(from_log_growth(log_hat))
             sd[i] = self._sigma * np.sqrt(ahead)
         # combined Januaries are not target periods: give them their February's values
-        for i, period in enumerate(periods):
-            if np.isnan(mean[i]) and i + 1 < steps:
+        for i in range(steps - 1):
+            if np.isnan(mean[i]):
                 mean[i], sd[i] = mean[i + 1], sd[i + 1]
         return PointForecast(mean=mean, sd=sd)

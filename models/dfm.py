@@ -187,9 +187,7 @@ class DynamicFactorNowcaster(Forecaster):
         else:
             target = pd.Period(period, freq="M")
         history = self._history if previous_history is None else previous_history
-        previous = self._endog(history, previous_exog.sort_index()).reindex(
-            self._endog_frame.index
-        )
+        previous = self._endog(history, previous_exog.sort_index()).reindex(self._endog_frame.index)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = self._res.news(

@@ -83,3 +83,16 @@ def test_trailing_mae_window_and_failures() -> None:
     assert list(mae.index) == ["a"]  # b failed in the window
     assert mae["a"] == pytest.approx(2.5)
     assert set(trailing_mae(f[f["period"] != "2020-03"], months=2).index) == {"a", "b"}
+
+
+def test_dask_local_cluster_gives_the_same_rows(observations) -> None:
+    dask = run_backtest(
+        observations,
+        "exports_yoy",
+        "2025-06",
+        "2025-12",
+        ["naive", "ridge_ar"],
+        dask_scheduler="local",
+    )
+    local = run_backtest(observations, "exports_yoy", "2025-06", "2025-12", ["naive", "ridge_ar"])
+    pd.testing.assert_frame_equal(dask, local)

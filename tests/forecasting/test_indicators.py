@@ -17,8 +17,10 @@ REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "data" / "reference
 
 def _obs(rows: list[tuple[str, str, float, date]]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"series": s, "period": p, "value": v, "released": r, "source": "test"}
-         for s, p, v, r in rows]
+        [
+            {"series": s, "period": p, "value": v, "released": r, "source": "test"}
+            for s, p, v, r in rows
+        ]
     )
 
 

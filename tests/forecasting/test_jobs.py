@@ -41,14 +41,17 @@ def test_mlflow_outage_loses_nothing_and_is_caught_up(fast_project, monkeypatch)
     svc = open_service()
     ledger = svc.ledger.frame()
     assert len(ledger) == 2 * 3 and ledger["mlflow_run_id"].isna().all()
-    assert set(ledger["job_id"]) == {"pre-release:2026-11:v1:exports_yoy",
-                                     "pre-release:2026-11:v1:imports_yoy"}
+    assert set(ledger["job_id"]) == {
+        "pre-release:2026-11:v1:exports_yoy",
+        "pre-release:2026-11:v1:imports_yoy",
+    }
 
     assert catch_up_tracking() == 2
     after = svc.ledger.frame()
     assert after["mlflow_run_id"].notna().all()
-    pd.testing.assert_frame_equal(after.drop(columns="mlflow_run_id"),
-                                  ledger.drop(columns="mlflow_run_id"))
+    pd.testing.assert_frame_equal(
+        after.drop(columns="mlflow_run_id"), ledger.drop(columns="mlflow_run_id")
+    )
     client = mlflow.MlflowClient(svc.settings.mlflow.tracking_uri)
     run = client.get_run(after["mlflow_run_id"].iloc[0])
     assert run.data.tags["caught_up"] == "true" and run.data.tags["target_period"] == "2026-11"
@@ -65,18 +68,41 @@ def test_mlflow_outage_loses_nothing_and_is_caught_up(fast_project, monkeypatch)
 
 def test_post_release_scores_once_the_actual_is_in(fast_project) -> None:
     svc = open_service()
-    rows = pd.DataFrame({"target": ["exports_yoy", "imports_yoy"], "period": ["2026-06"] * 2,
-                         "as_of": [date(2026, 7, 10)] * 2, "model": ["naive"] * 2,
-                         "yhat": [10.0, 20.0], "consensus": [5.0, None]})
+    rows = pd.DataFrame(
+        {
+            "target": ["exports_yoy", "imports_yoy"],
+            "period": ["2026-06"] * 2,
+            "as_of": [date(2026, 7, 10)] * 2,
+            "model": ["naive"] * 2,
+            "yhat": [10.0, 20.0],
+            "consensus": [5.0, None],
+        }
+    )
     svc.ledger.append(rows, job_id="t", origin="test")
     with pytest.raises(NotReleasedError):
         post_release_job("2026-06", deadline="2026-07-16T12:00:00+08:00")
-    svc.observations.add_frame(pd.DataFrame([
-        {"series": "exports_yoy", "period": "2026-06", "value": 7.0, "released": "2026-07-14",
-         "source": "t"},
-        {"series": "imports_yoy", "period": "2026-06", "value": 1.0, "released": "2026-07-14",
-         "source": "t"},
-    ]), today=date(2026, 11, 29), where="test")
+    svc.observations.add_frame(
+        pd.DataFrame(
+            [
+                {
+                    "series": "exports_yoy",
+                    "period": "2026-06",
+                    "value": 7.0,
+                    "released": "2026-07-14",
+                    "source": "t",
+                },
+                {
+                    "series": "imports_yoy",
+                    "period": "2026-06",
+                    "value": 1.0,
+                    "released": "2026-07-14",
+                    "source": "t",
+                },
+            ]
+        ),
+        today=date(2026, 11, 29),
+        where="test",
+    )
     assert post_release_job("2026-06", deadline="2026-07-16T12:00:00+08:00") == 2
     record_missed("2026-07")
     assert missed_releases(svc) == ["2026-07"]

@@ -46,7 +46,8 @@ def test_backtest_logs_parent_children_artifacts_and_champion(service, client, t
     assert parent.data.params["data_fingerprint"] == result.fingerprint
     assert "git_commit" in parent.data.tags and parent.data.tags["as_of_first"] == "2023-03-06"
     children = client.search_runs(
-        [exp.experiment_id], f"tags.mlflow.parentRunId = '{result.run_id}'")
+        [exp.experiment_id], f"tags.mlflow.parentRunId = '{result.run_id}'"
+    )
     assert {c.data.tags["model"] for c in children} == set(FAST)
     for c in children:
         assert {"mae", "rmse", "bias", "cov80", "cov95"} <= set(c.data.metrics)
@@ -98,24 +99,35 @@ def test_forecast_as_of_with_consensus_and_already_released(service) -> None:
 
 def test_score_before_and_after_the_actual(service) -> None:
     fc = forecast_release(service, "exports_yoy", period="2026-06", models=["naive"])
-    rows = fc.rows.assign(target="exports_yoy", as_of=fc.as_of, consensus=None,
-                          period="2026-06")
+    rows = fc.rows.assign(target="exports_yoy", as_of=fc.as_of, consensus=None, period="2026-06")
     service.ledger.append(rows, job_id="t", origin="test")
     before = service.ledger.frame()
     with pytest.raises(NotReleasedError, match="not in the store yet"):
         score_period(service, "2026-06", targets=["exports_yoy"], log=False)
     pd.testing.assert_frame_equal(service.ledger.frame(), before)
     service.observations.add_frame(
-        pd.DataFrame([{"series": "exports_yoy", "period": "2026-06", "value": 7.0,
-                       "released": "2026-07-14", "source": "test"}]),
-        today=date(2026, 11, 29), where="test")
+        pd.DataFrame(
+            [
+                {
+                    "series": "exports_yoy",
+                    "period": "2026-06",
+                    "value": 7.0,
+                    "released": "2026-07-14",
+                    "source": "test",
+                }
+            ]
+        ),
+        today=date(2026, 11, 29),
+        where="test",
+    )
     scored = score_period(service, "2026-06", targets=["exports_yoy"], log=False)
     assert scored["abs_error"].item() == pytest.approx(abs(scored["yhat"].item() - 7.0))
 
 
 def test_compare_2016_2018_consensus_row(service) -> None:
-    board, frame = compare(service, "exports_yoy", start="2016-01", end="2018-12",
-                           models=["naive"], jobs=2)
+    board, frame = compare(
+        service, "exports_yoy", start="2016-01", end="2018-12", models=["naive"], jobs=2
+    )
     assert board.loc["consensus", "mae"] == pytest.approx(5.1, abs=0.15)
     assert set(board.index) == {"naive", "consensus"}
     assert board.loc["naive", "n"] == frame["period"].nunique()

@@ -59,8 +59,12 @@ def test_nowcast_follows_the_indicator(alias: str, fitted: dict, data: tuple) ->
     row = fc.iloc[0]
     expected = 0.8 * exog.loc["2024-12", IND]
     assert row["yhat"] == pytest.approx(expected, abs=2.5)
-    assert row["yhat_lo_95"] < row["yhat_lo_80"] < row["yhat"] < row["yhat_hi_80"] < (
-        row["yhat_hi_95"]
+    assert (
+        row["yhat_lo_95"]
+        < row["yhat_lo_80"]
+        < row["yhat"]
+        < row["yhat_hi_80"]
+        < (row["yhat_hi_95"])
     )
     assert row["yhat_hi_95"] - row["yhat_lo_95"] < 15  # informative, not the naive spread
 
@@ -108,9 +112,7 @@ def test_without_exog_is_univariate(alias: str, data: tuple) -> None:
 def test_combined_january_february_target(alias: str, data: tuple) -> None:
     """History ends in December; the next target is the combined Jan–Feb on 2024-02."""
     target, exog = data
-    model = create_model(alias, indicators=(IND,)).fit(
-        target.loc[:"2023-12"], exog.loc[:"2024-02"]
-    )
+    model = create_model(alias, indicators=(IND,)).fit(target.loc[:"2023-12"], exog.loc[:"2024-02"])
     fc = model.predict(1, exog.loc[:"2024-02"])
     assert fc["period"].tolist() == ["2024-02"]
     assert model.used_indicators == (IND,)
@@ -139,11 +141,14 @@ def _observations(target: pd.Series, x: pd.Series) -> pd.DataFrame:
     for p, v in x.items():
         rows.append((IND, str(p), float(v), (p + 1).to_timestamp().date()))
     for p, v in target.dropna().items():
-        rows.append(("exports_yoy", str(p), float(v), (p + 1).to_timestamp().date()
-                     + pd.Timedelta(days=8)))
+        rows.append(
+            ("exports_yoy", str(p), float(v), (p + 1).to_timestamp().date() + pd.Timedelta(days=8))
+        )
     return pd.DataFrame(
-        [{"series": s, "period": p, "value": v, "released": r, "source": "test"}
-         for s, p, v, r in rows]
+        [
+            {"series": s, "period": p, "value": v, "released": r, "source": "test"}
+            for s, p, v, r in rows
+        ]
     )
 
 
@@ -165,7 +170,12 @@ def test_value_released_on_or_after_as_of_does_not_change_the_nowcast(alias: str
     later = obs.copy()
     december = (later["series"] == IND) & (later["period"] == "2024-12")
     later.loc[december, "value"] = 99.0  # the release itself, on as_of
-    revision = {"series": IND, "period": "2024-11", "value": -50.0,
-                "released": date(2025, 2, 1), "source": "revision"}
+    revision = {
+        "series": IND,
+        "period": "2024-11",
+        "value": -50.0,
+        "released": date(2025, 2, 1),
+        "source": "revision",
+    }
     later = pd.concat([later, pd.DataFrame([revision])], ignore_index=True)
     pd.testing.assert_frame_equal(nowcast(later), base)
