@@ -162,7 +162,9 @@ def _run(job: tuple[dict, str, dict]) -> dict:
 def _score(frame: pd.DataFrame) -> pd.DataFrame:
     f = frame.assign(
         abs_err=(frame["yhat"] - frame["actual"]).abs(),
-        covered=(frame["actual"] >= frame["lo80"]) & (frame["actual"] <= frame["hi80"]),
+        covered=((frame["actual"] >= frame["lo80"]) & (frame["actual"] <= frame["hi80"])).where(
+            frame["lo80"].notna()
+        ),
     )
     return f.groupby(["target", "model"], sort=False).agg(
         mae=("abs_err", "mean"),
@@ -198,15 +200,23 @@ def main(argv: list[str] | None = None) -> int:
     with Pool(args.jobs) as pool:
         results = pd.DataFrame(pool.map(_run, jobs, chunksize=4))
     wide = results.pivot_table(index=["target", "period"], columns="model", values="yhat")
-    mean = wide[list(NOWCASTERS)].mean(axis=1, skipna=True).rename("yhat").reset_index()
     actual = results.drop_duplicates(["target", "period"])[["target", "period", "actual"]]
-    mean = mean.merge(actual, on=["target", "period"]).assign(
-        model="mean(dynreg,bridge,dfm)", lo80=np.nan, hi80=np.nan, error="", seconds=0.0
-    )
-    scored = _score(pd.concat([results, mean], ignore_index=True))
+    means = []
+    for members in (NOWCASTERS, ("dynreg", "bridge")):
+        mean = wide[list(members)].mean(axis=1, skipna=True).rename("yhat").reset_index()
+        means.append(
+            mean.merge(actual, on=["target", "period"]).assign(
+                model=f"mean({','.join(members)})",
+                lo80=np.nan,
+                hi80=np.nan,
+                error="",
+                seconds=0.0,
+            )
+        )
+    scored = _score(pd.concat([results, *means], ignore_index=True))
     print(f"\nMAE, {args.start} .. latest (pseudo-real time, eve of each release)")
     print("consensus for comparison: exports ~4.5, imports ~4.3 (naive last print ~7.3 / ~6.1)")
-    print(scored.round(2).to_string())
+    print(scored.sort_index(level=0, sort_remaining=False).round(2).to_string())
     if args.out:
         results.to_csv(args.out, index=False)
 
@@ -218,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             "(MAE with the variant − MAE of the default; negative = the variant is better)"
         )
         for target in TARGETS:
-            sub = scored.loc[target].drop(index=["naive", "mean(dynreg,bridge,dfm)"])
+            sub = scored.loc[target].loc[list(NOWCASTERS)]
             best = str(sub["mae"].idxmin())
             base_mae = float(sub.loc[best, "mae"])
             defaults = tuple(model_class(best)().indicators)

@@ -134,7 +134,7 @@ def forecast_path(
         try:
             model = cls()
             if cls.supports_exog and exog is None:
-                exog = _exog_for(info, target_p, getattr(model, "indicators", ()))
+                exog = _exog_for(info, target_p, exog_indicators(aliases))
             x = exog if cls.supports_exog else None
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -161,6 +161,18 @@ def forecast_at(
     return rows[rows["period"] == period].reset_index(drop=True)
 
 
+def exog_indicators(aliases: Sequence[str]) -> list[str]:
+    """Every indicator the exog-capable models among ``aliases`` use by default, in order."""
+    names: list[str] = []
+    for alias in aliases:
+        cls = model_class(alias)
+        if cls.supports_exog:
+            for name in getattr(cls(), "indicators", ()):
+                if name not in names:
+                    names.append(name)
+    return names
+
+
 def _exog_for(info: pd.DataFrame, period: pd.Period, indicators: Sequence[str]) -> pd.DataFrame:
     from forecasting.indicators import indicator_exog
 
@@ -172,8 +184,14 @@ _WORKER_OBS: pd.DataFrame | None = None
 
 
 def _init_worker(observations: pd.DataFrame) -> None:
+    """Each worker process keeps one copy of the observations and one BLAS thread (two
+    processes on two cores; BLAS threads on top oversubscribe and slow fits several-fold)."""
     global _WORKER_OBS
     _WORKER_OBS = observations
+    if multiprocessing.parent_process() is not None:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
 
 
 def _origin_task(origin: Origin, aliases: Sequence[str]) -> pd.DataFrame:

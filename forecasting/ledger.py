@@ -77,9 +77,9 @@ class ForecastLedger:
         with self.engine.connect() as conn:
             return list(
                 conn.execute(
-                    sa.select(ledger_table.c.job_id.distinct()).where(
-                        ledger_table.c.job_id.like(f"{job_id_prefix}%")
-                    )
+                    sa.select(ledger_table.c.job_id)
+                    .where(ledger_table.c.job_id.like(f"{job_id_prefix}%"))
+                    .distinct()
                 ).scalars()
             )
 
@@ -98,9 +98,9 @@ class ForecastLedger:
         with self.engine.connect() as conn:
             return list(
                 conn.execute(
-                    sa.select(ledger_table.c.job_id.distinct()).where(
-                        ledger_table.c.mlflow_run_id.is_(None)
-                    )
+                    sa.select(ledger_table.c.job_id)
+                    .where(ledger_table.c.mlflow_run_id.is_(None))
+                    .distinct()
                 ).scalars()
             )
 

@@ -417,7 +417,7 @@ def forecast_release(
         from forecasting.indicators import indicators_used
 
         result.indicators = indicators_used(info, list(exog.columns), str(target_p))
-    result.news = _news(obs, target, str(target_p), as_of_date, fitted)
+    result.news = _news(service, obs, target, str(target_p), as_of_date, fitted)
     return result
 
 
@@ -465,16 +465,47 @@ def _attach_combiners(
 
 
 def _news(
-    obs: pd.DataFrame, target: str, period: str, as_of: date, fitted: list[str]
+    service: Service,
+    obs: pd.DataFrame,
+    target: str,
+    period: str,
+    as_of: date,
+    fitted: list[str],
 ) -> pd.DataFrame | None:
+    """The factor model's news decomposition: which indicator releases moved its nowcast of
+    ``period`` since the previous nowcast (the ledger's latest earlier ``dfm`` forecast of this
+    period, else the information set right after the last customs print)."""
     if "dfm" not in fitted:
         return None
-    try:
-        from forecasting.indicators import nowcast_news
+    from forecasting.backtest import exog_indicators
+    from forecasting.indicators import indicator_exog
+    from models.registry import create_model
 
-        return nowcast_news(obs, target, period, as_of)
-    except Exception:  # noqa: BLE001 - the decomposition is informative, never fatal
+    target_p = pd.Period(period, freq="M")
+    info = information_set(obs, as_of)
+    history = target_history(info, target)
+    history = history[history.index < target_p]
+    history = history.loc[: history.last_valid_index()]
+    ledger = service.ledger.frame(target=target, period=period)
+    earlier = ledger[(ledger["model"] == "dfm") & (ledger["as_of"] < as_of)]
+    if not earlier.empty:
+        previous = max(earlier["as_of"])
+    else:
+        released = obs[(obs["series"] == target) & (obs["period"] == str(history.index[-1]))]
+        previous = released["released"].min() + timedelta(days=1)
+    if previous >= as_of:
         return None
+    names = exog_indicators(["dfm"])
+    prev_info = information_set(obs, previous)
+    prev_hist = target_history(prev_info, target).reindex(history.index)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = create_model("dfm").fit(history, indicator_exog(info, names, target_p))
+            news = model.news(indicator_exog(prev_info, names, target_p), prev_hist, target_p)
+    except Exception:  # noqa: BLE001 - the decomposition informs; it never fails a forecast
+        return None
+    return news.assign(since=previous.isoformat())
 
 
 # -- score ---------------------------------------------------------------------------------------

@@ -48,10 +48,16 @@ class SeriesSpec:
     release_rule: Callable[[pd.Period], date] | None = None
     release_rule_text: str = "carries its own release date"
 
+    @property
+    def max_abs_yoy(self) -> float:
+        """±200% for customs figures; ±1000% for indicators (Korea's exports to China grew
+        from a tiny base before 1992, with y/y far above 200%)."""
+        return 200.0 if self.release_rule is None else 1000.0
+
     def plausible(self, value: float) -> str | None:
         """None if ``value`` is plausible for this series, else the reason it is not."""
-        if self.kind == "yoy" and abs(value) > 200:
-            return "a y/y growth rate beyond ±200%"
+        if self.kind == "yoy" and abs(value) > self.max_abs_yoy:
+            return f"a y/y growth rate beyond ±{self.max_abs_yoy:g}%"
         if self.kind == "level" and value < 0:
             return "a negative level"
         if self.kind == "balance" and abs(value) > 2000:

@@ -117,7 +117,6 @@ class ArimaForecaster(Forecaster):
         sd = np.sqrt(np.asarray(fc.var_pred_mean, dtype=float))
         return PointForecast(mean=mean, sd=sd)
 
-
     def __getstate__(self) -> dict[str, Any]:
         # SARIMAX results hold every filtered covariance (~2 MB); order + params suffice
         state = self.__dict__.copy()

@@ -86,9 +86,9 @@ def filled_history(history: pd.Series) -> pd.Series:
             if feb in filled.index:
                 filled.loc[period] = filled.loc[feb]
     if filled.isna().any():
-        filled = pd.Series(
-            filled.to_numpy(), index=filled.index, name=filled.name
-        ).interpolate(limit_direction="both")
+        filled = pd.Series(filled.to_numpy(), index=filled.index, name=filled.name).interpolate(
+            limit_direction="both"
+        )
     return filled
 
 
@@ -273,9 +273,7 @@ def _to_frame(
     return out
 
 
-def _quantile_lookup(
-    quantiles: dict[float, np.ndarray] | None, prob: float
-) -> np.ndarray | None:
+def _quantile_lookup(quantiles: dict[float, np.ndarray] | None, prob: float) -> np.ndarray | None:
     """The entry of ``quantiles`` for ``prob``, tolerating float round-off in the key."""
     if not quantiles:
         return None

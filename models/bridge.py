@@ -3,9 +3,10 @@
 A direct regression of the month's y/y (as a log growth rate, ``100·log(1 + y/100)``) on
 
 - each used indicator for the same month (``*_yoy`` indicators as log growth, indexes as is),
-- the target's recent level: the mean of its last ``k`` prints for each ``k`` in ``memory``,
-  and each indicator's mean over the same months (together they let the regression carry
-  forward how far China has been running above or below what the indicators implied),
+- the target's recent level: an exponentially weighted mean of its past prints for each
+  smoothing weight in ``memory`` (default 0.3; 1.0 = the last print), and each indicator's
+  weighted mean over the same months (together they let the regression carry forward how
+  far China has been running above or below what the indicators implied),
 - the target twelve months earlier (the base effect; Jan–Feb rule of
   :func:`models.dynamic_regression.lag12_with_jan_feb`).
 
@@ -16,6 +17,10 @@ square, growing with the square root of the number of target months ahead). Fore
 than one target month ahead are recursive (the forecast stands in for the missing prints).
 The exog contract and the indicator choice are those of :mod:`models.dynamic_regression`;
 without usable indicators the model is the same ridge on the target's own past.
+
+Backtest note (2019–2026, eve of each release): CV over only 24 months and a grid reaching
+large penalties shrank the model towards the mean and cost ~1 point of MAE; the defaults
+(48 months, penalties 1e-3..1e2) keep it close to OLS unless the history says otherwise.
 """
 
 from __future__ import annotations

@@ -101,26 +101,41 @@ class DynamicFactorNowcaster(Forecaster):
         inputs = nowcast_inputs(
             history, exog, self.indicators, self.alias, self.min_overlap, impute=False
         )
-        self.used_indicators = inputs.used
-        endog = self._endog(history, None if exog is None else exog.sort_index())
+        exog = None if exog is None else exog.sort_index()
+        # EM drifting off (a variance running away) shows within a few iterations: stop
+        # earlier; failing that, keep only the most complete indicator, then none.
+        complete = sorted(inputs.used, key=lambda n: -int(exog[n].notna().sum()))
+        for used in dict.fromkeys((inputs.used, tuple(complete[:1]), ())):
+            self.used_indicators = used
+            endog = self._endog(history, exog)
+            if self._fit_endog(DynamicFactorMQ, endog):
+                break
+        else:
+            raise ModelError(
+                f"model {self.alias!r}: EM diverged (parameters beyond "
+                f"{_DIVERGED_VARIANCE:g} on standardised data) with and without indicators"
+            )
         self._endog_frame = endog
+        self._last = history.index[-1]
+
+    def _fit_endog(self, model_cls: type, endog: pd.DataFrame) -> bool:
+        """Fit on ``endog`` with at most ``maxiter`` EM iterations (then 8, then 3); False if
+        every attempt diverged."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model = DynamicFactorMQ(
+            model = model_cls(
                 endog,
                 factors=1,
                 factor_orders=self.factor_order,
                 idiosyncratic_ar1=True,
                 standardize=True,
             )
-            self._res = model.fit(disp=False, maxiter=self.maxiter)
-        params = np.asarray(self._res.params, dtype=float)
-        if not np.all(np.isfinite(params)) or np.max(np.abs(params)) > _DIVERGED_VARIANCE:
-            raise ModelError(
-                f"model {self.alias!r}: EM diverged (parameters beyond {_DIVERGED_VARIANCE:g} "
-                "on standardised data); try fewer iterations or more indicators"
-            )
-        self._last = history.index[-1]
+            for maxiter in dict.fromkeys((self.maxiter, 8, 3)):
+                self._res = model.fit(disp=False, maxiter=maxiter)
+                params = np.asarray(self._res.params, dtype=float)
+                if np.all(np.isfinite(params)) and np.max(np.abs(params)) <= _DIVERGED_VARIANCE:
+                    return True
+        return False
 
     def _results_for(self, exog: pd.DataFrame | None):  # noqa: ANN202 - statsmodels results
         """The fitted results, re-applied (same parameters) to a new exog frame if given."""

@@ -177,9 +177,7 @@ class EnsembleForecaster(Forecaster):
             except ModelError as exc:
                 self.failed_members[alias] = str(exc)
         if not self.fitted_members:
-            raise ModelError(
-                f"model {self.alias!r}: every member failed: {self.failed_members}"
-            )
+            raise ModelError(f"model {self.alias!r}: every member failed: {self.failed_members}")
 
     def predict(
         self,

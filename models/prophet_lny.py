@@ -205,8 +205,7 @@ class ProphetLnyForecaster(Forecaster):
         self._history_end = model.history["ds"].max()
         coefs = regressor_coefficients(model)
         self._reg_coef = {
-            str(r["regressor"]): (float(r["coef"]), float(r["center"]))
-            for _, r in coefs.iterrows()
+            str(r["regressor"]): (float(r["coef"]), float(r["center"])) for _, r in coefs.iterrows()
         }
 
     def _mean(self, frame: pd.DataFrame) -> np.ndarray:

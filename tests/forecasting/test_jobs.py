@@ -52,7 +52,8 @@ def test_mlflow_outage_loses_nothing_and_is_caught_up(fast_project, monkeypatch)
     pd.testing.assert_frame_equal(
         after.drop(columns="mlflow_run_id"), ledger.drop(columns="mlflow_run_id")
     )
-    client = mlflow.MlflowClient(svc.settings.mlflow.tracking_uri)
+    uri = svc.settings.mlflow.tracking_uri
+    client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
     run = client.get_run(after["mlflow_run_id"].iloc[0])
     assert run.data.tags["caught_up"] == "true" and run.data.tags["target_period"] == "2026-11"
     assert catch_up_tracking() == 0  # nothing left, nothing logged twice

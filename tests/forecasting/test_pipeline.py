@@ -20,14 +20,17 @@ from forecasting.pipeline import (
     score_period,
     write_backtest_csv,
 )
+from tests.conftest import SHARED
 
 FAST = ["naive", "arima", "ridge_ar", "ensemble", "ensemble_median"]
 
 
 @pytest.fixture
 def client(settings):  # noqa: ANN001, ANN201
-    mlflow.set_tracking_uri(settings.mlflow.tracking_uri)
-    return mlflow.MlflowClient(settings.mlflow.tracking_uri)
+    uri = settings.mlflow.tracking_uri
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)  # never a previous test's registry
+    return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
 def test_backtest_logs_parent_children_artifacts_and_champion(service, client, tmp_path) -> None:
@@ -150,3 +153,25 @@ def test_main_job_twice_appends_and_keeps_old_ledger_rows(service, client) -> No
     assert len(ledger2) == 2 * len(ledger1)
     pd.testing.assert_frame_equal(ledger2.iloc[: len(ledger1)], ledger1)
     assert Path(first[0].fan_chart).exists()
+
+
+@pytest.mark.skipif(
+    not (SHARED / "reference" / "indicators").exists(), reason="reference indicators not present"
+)
+def test_forecast_shows_indicator_inputs_and_news(service) -> None:
+    ref = SHARED / "reference" / "indicators"
+    for name in ("kr_exports_first20d_yoy", "cn_pmi_new_export_orders"):
+        service.observations.import_csv(ref / f"{name}.csv", today=date(2026, 11, 29), series=name)
+    res = forecast_release(
+        service,
+        "imports_yoy",
+        as_of=date(2026, 1, 13),
+        models=["naive", "dynreg", "bridge", "dfm", "ensemble"],
+    )
+    used = res.indicators.set_index("series")
+    assert used.loc["kr_exports_yoy", "value"] == 13.4  # bundled first release, 2026-01-01
+    assert str(used.loc["kr_exports_first20d_yoy", "released"]) == "2025-12-21"
+    assert res.news is not None and "kr_exports_yoy" in set(res.news["indicator"])
+    # no figure released on or after as_of appears among the inputs
+    assert all(pd.isna(d) or d < date(2026, 1, 13) for d in res.indicators["released"])
+    assert res.rows["yhat"].notna().all()

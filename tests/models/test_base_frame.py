@@ -20,8 +20,7 @@ def make_model(pf: PointForecast) -> Forecaster:
         def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
             return pf
 
-    history = pd.Series([1.0, 2.0, 3.0, 4.0],
-                        index=pd.period_range("2024-09", periods=4, freq="M"))
+    history = pd.Series([1.0, 2.0, 3.0, 4.0], index=pd.period_range("2024-09", periods=4, freq="M"))
     return Fixed().fit(history)
 
 

@@ -37,7 +37,12 @@ def test_frame_shape_and_periods(alias: str, fitted: dict) -> None:
     assert list(fc.columns) == list(FORECAST_COLUMNS)
     assert len(fc) == HORIZON
     assert fc["period"].tolist() == [
-        "2024-11", "2024-12", "2025-02", "2025-03", "2025-04", "2025-05"
+        "2024-11",
+        "2024-12",
+        "2025-02",
+        "2025-03",
+        "2025-04",
+        "2025-05",
     ]
     assert "2025-01" not in set(fc["period"])
 
@@ -103,8 +108,14 @@ def test_predict_before_fit_and_bad_horizon(alias: str, fitted: dict) -> None:
 def test_other_levels(alias: str, fitted: dict) -> None:
     model, fc = fitted[alias]
     other = model.predict(2, levels=(50, 99))
-    assert list(other.columns) == ["period", "yhat", "yhat_lo_50", "yhat_hi_50",
-                                   "yhat_lo_99", "yhat_hi_99"]
+    assert list(other.columns) == [
+        "period",
+        "yhat",
+        "yhat_lo_50",
+        "yhat_hi_50",
+        "yhat_lo_99",
+        "yhat_hi_99",
+    ]
     assert np.allclose(other["yhat"], fc["yhat"].iloc[:2])
     assert np.all(other["yhat_lo_99"] <= other["yhat_lo_50"])
     assert np.all(other["yhat_hi_50"] <= other["yhat_hi_99"])

@@ -24,19 +24,31 @@ def errors_frame(spec: dict[str, list[float]], start: str = "2020-02") -> pd.Dat
     rows = []
     for model, errs in spec.items():
         periods = pd.period_range(start, periods=len(errs), freq="M")
-        rows += [{"model": model, "period": str(p), "abs_error": e}
-                 for p, e in zip(periods, errs, strict=True)]
+        rows += [
+            {"model": model, "period": str(p), "abs_error": e}
+            for p, e in zip(periods, errs, strict=True)
+        ]
     return pd.DataFrame(rows, columns=["model", "period", "abs_error"])
 
 
-def member_rows(spec: dict[str, tuple[float, float, float, float, float]],
-                period: str = "2025-03") -> pd.DataFrame:
+def member_rows(
+    spec: dict[str, tuple[float, float, float, float, float]], period: str = "2025-03"
+) -> pd.DataFrame:
     """{model: (yhat, lo80, hi80, lo95, hi95)} -> long member frame."""
-    return pd.DataFrame([
-        {"model": m, "period": period, "yhat": v[0], "yhat_lo_80": v[1], "yhat_hi_80": v[2],
-         "yhat_lo_95": v[3], "yhat_hi_95": v[4]}
-        for m, v in spec.items()
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "model": m,
+                "period": period,
+                "yhat": v[0],
+                "yhat_lo_80": v[1],
+                "yhat_hi_80": v[2],
+                "yhat_lo_95": v[3],
+                "yhat_hi_95": v[4],
+            }
+            for m, v in spec.items()
+        ]
+    )
 
 
 # -- inverse_mae_weights ------------------------------------------------------------------------
@@ -47,8 +59,9 @@ def test_weights_inverse_to_mae() -> None:
 
 def test_weights_use_only_the_trailing_window() -> None:
     # a's two oldest errors are huge; with window=6 only the last six (all 1.0) count
-    w = inverse_mae_weights(errors_frame({"a": [100.0, 100.0] + [1.0] * 6, "b": [2.0] * 8}),
-                            window=6)
+    w = inverse_mae_weights(
+        errors_frame({"a": [100.0, 100.0] + [1.0] * 6, "b": [2.0] * 8}), window=6
+    )
     assert w == pytest.approx({"a": 2 / 3, "b": 1 / 3})
 
 
@@ -91,11 +104,13 @@ def test_missing_columns_rejected() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.dictionaries(
-    st.sampled_from(["a", "b", "c", "d"]),
-    st.lists(st.floats(0.0, 50.0), min_size=0, max_size=30),
-    min_size=1,
-))
+@given(
+    st.dictionaries(
+        st.sampled_from(["a", "b", "c", "d"]),
+        st.lists(st.floats(0.0, 50.0), min_size=0, max_size=30),
+        min_size=1,
+    )
+)
 def test_weights_are_positive_and_sum_to_one(spec: dict[str, list[float]]) -> None:
     frame = errors_frame({m: e for m, e in spec.items() if e})
     w = inverse_mae_weights(frame)
@@ -113,8 +128,14 @@ def test_weighted_combination_is_weighted_mean_of_every_column() -> None:
     out = combine_forecasts(rows, {"a": 0.75, "b": 0.25}, "weighted")
     assert list(out.columns) == list(FORECAST_COLUMNS)
     assert out.iloc[0].to_dict() == pytest.approx(
-        {"period": "2025-03", "yhat": 1.5, "yhat_lo_80": 0.5, "yhat_hi_80": 2.5,
-         "yhat_lo_95": -0.5, "yhat_hi_95": 3.5}
+        {
+            "period": "2025-03",
+            "yhat": 1.5,
+            "yhat_lo_80": 0.5,
+            "yhat_hi_80": 2.5,
+            "yhat_lo_95": -0.5,
+            "yhat_hi_95": 3.5,
+        }
     )
 
 
@@ -127,21 +148,25 @@ def test_no_weights_means_equal_weights() -> None:
 
 
 def test_median_combination() -> None:
-    rows = member_rows({
-        "a": (1.0, 0.0, 2.0, -1.0, 3.0),
-        "b": (3.0, 2.0, 4.0, 1.0, 5.0),
-        "c": (10.0, 9.0, 11.0, 8.0, 12.0),
-    })
+    rows = member_rows(
+        {
+            "a": (1.0, 0.0, 2.0, -1.0, 3.0),
+            "b": (3.0, 2.0, 4.0, 1.0, 5.0),
+            "c": (10.0, 9.0, 11.0, 8.0, 12.0),
+        }
+    )
     out = combine_forecasts(rows, {"a": 100.0}, "median")  # weights are ignored
     assert out.iloc[0].drop("period").tolist() == pytest.approx([3.0, 2.0, 4.0, 1.0, 5.0])
 
 
 def test_failed_member_dropped_and_weights_renormalised() -> None:
-    rows = member_rows({
-        "a": (1.0, 0.0, 2.0, -1.0, 3.0),
-        "b": (4.0, 3.0, 5.0, 2.0, 6.0),
-        "c": (np.nan, np.nan, np.nan, np.nan, np.nan),
-    })
+    rows = member_rows(
+        {
+            "a": (1.0, 0.0, 2.0, -1.0, 3.0),
+            "b": (4.0, 3.0, 5.0, 2.0, 6.0),
+            "c": (np.nan, np.nan, np.nan, np.nan, np.nan),
+        }
+    )
     out = combine_forecasts(rows, {"a": 0.5, "b": 0.25, "c": 0.25}, "weighted")
     # a and b renormalised to 2/3 and 1/3
     assert out["yhat"].iloc[0] == pytest.approx(2.0)
@@ -158,10 +183,16 @@ def test_member_without_weight_gets_average_weight_and_extra_weights_ignored() -
 
 
 def test_several_periods_sorted() -> None:
-    rows = pd.concat([
-        member_rows({"a": (2.0, 1.0, 3.0, 0.0, 4.0), "b": (4.0, 3.0, 5.0, 2.0, 6.0)}, "2025-04"),
-        member_rows({"a": (1.0, 0.0, 2.0, -1.0, 3.0), "b": (3.0, 2.0, 4.0, 1.0, 5.0)}, "2025-03"),
-    ])
+    rows = pd.concat(
+        [
+            member_rows(
+                {"a": (2.0, 1.0, 3.0, 0.0, 4.0), "b": (4.0, 3.0, 5.0, 2.0, 6.0)}, "2025-04"
+            ),
+            member_rows(
+                {"a": (1.0, 0.0, 2.0, -1.0, 3.0), "b": (3.0, 2.0, 4.0, 1.0, 5.0)}, "2025-03"
+            ),
+        ]
+    )
     out = combine_forecasts(rows, None, "weighted")
     assert out["period"].tolist() == ["2025-03", "2025-04"]
     assert out["yhat"].tolist() == pytest.approx([2.0, 3.0])

@@ -158,8 +158,9 @@ def test_blas_limited_inside_fit_and_restored_after(yoy: pd.Series) -> None:
         min_history = 3
 
         def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
-            seen.extend(i["num_threads"] for i in threadpoolctl.threadpool_info()
-                        if i["user_api"] == "blas")
+            seen.extend(
+                i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"
+            )
 
         def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
             return PointForecast(mean=np.zeros(steps), sd=np.ones(steps))

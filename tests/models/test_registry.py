@@ -40,7 +40,15 @@ def test_every_alias_resolves(alias: str) -> None:
 
 def test_expected_models_registered() -> None:
     assert available_models() == list(MODEL_PATHS)
-    for alias in ("naive", "arima", "base_effect", "ets", "prophet", "ensemble",
-                  "ensemble_median", "ridge_ar"):
+    for alias in (
+        "naive",
+        "arima",
+        "base_effect",
+        "ets",
+        "prophet",
+        "ensemble",
+        "ensemble_median",
+        "ridge_ar",
+    ):
         assert alias in MODEL_PATHS
     assert not any(path.startswith("models.prophet:") for path in MODEL_PATHS.values())
