@@ -3,7 +3,7 @@
 Not a test. Usage::
 
     PYTHONPATH=. python benchmarks/model_speed.py [--start 2019-01] [--end 2025-12]
-        [--models naive,arima,...] [--data-dir /work/shared/data/public]
+        [--models naive,arima,...] [--data-dir ../shared/data/public]
 
 For each model and target (``exports_yoy``, ``imports_yoy``):
 
@@ -47,7 +47,7 @@ from models.base import is_target_period  # noqa: E402
 from models.ensemble import combine_forecasts, inverse_mae_weights  # noqa: E402
 from models.registry import MODEL_PATHS, create_model, model_class  # noqa: E402
 
-DATA_DIR = Path("/work/shared/data/public")
+DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "public"
 TARGETS = ("exports_yoy", "imports_yoy")
 COMBINERS = {"ensemble": "weighted", "ensemble_median": "median"}
 

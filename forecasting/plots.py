@@ -13,6 +13,18 @@ import pandas as pd  # noqa: E402
 __all__ = ["fan_chart_png", "forecast_vs_actual_png", "residuals_png"]
 
 
+def _finish(fig: plt.Figure, ax: plt.Axes, title: str, path: Path) -> Path:
+    """Zero line, title, axis label and legend; save the PNG and free the figure."""
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.set_title(title)
+    ax.set_ylabel("% y/y")
+    ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def _x(periods: pd.Series) -> pd.DatetimeIndex:
     return pd.PeriodIndex(periods.astype(str), freq="M").to_timestamp()
 
@@ -45,14 +57,7 @@ def forecast_vs_actual_png(
     if consensus is not None and not consensus.empty:
         c = consensus.reindex(rows["period"].to_numpy())
         ax.plot(x, c.to_numpy(), "D", color="tab:orange", ms=4, label="consensus")
-    ax.axhline(0, color="grey", lw=0.5)
-    ax.set_title(title)
-    ax.set_ylabel("% y/y")
-    ax.legend(loc="best", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _finish(fig, ax, title, path)
 
 
 def residuals_png(rows: pd.DataFrame, title: str, path: Path) -> Path:
@@ -114,11 +119,4 @@ def fan_chart_png(
         )
     if actual is not None:
         ax.plot([last], [actual], "*", color="tab:red", ms=12, label=f"actual {actual:+.1f}")
-    ax.axhline(0, color="grey", lw=0.5)
-    ax.set_title(title)
-    ax.set_ylabel("% y/y")
-    ax.legend(loc="best", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _finish(fig, ax, title, path)

@@ -23,7 +23,10 @@ class TradeForecastModel(mlflow.pyfunc.PythonModel):
         self.target = target
         self.exog = exog
 
-    # No type hints on predict: MLflow would try to derive a schema validator from them.
+    # The input is a horizon, not a batch of records: MLflow's type-hint based input validation
+    # (which expects list[...] inputs and warns otherwise) does not apply.
+    _skip_type_hint_validation = True
+
     def predict(self, context, model_input, params=None):  # noqa: ANN001, ANN201
         if isinstance(model_input, pd.DataFrame):
             horizon = int(model_input["horizon"].max()) if "horizon" in model_input else 1
@@ -31,7 +34,15 @@ class TradeForecastModel(mlflow.pyfunc.PythonModel):
             horizon = 1
         else:
             horizon = int(model_input)
-        out = self.forecaster.predict(horizon, self.exog)
+        exog = self.exog
+        if exog is not None:
+            # indicators are known only up to the fitted information set: later months are
+            # missing (NaN), and the nowcast models then go without those indicators
+            from models.base import next_target_periods
+
+            last = next_target_periods(self.forecaster._history.index[-1], horizon)[-1]
+            exog = exog.reindex(pd.period_range(exog.index[0], max(last, exog.index[-1]), freq="M"))
+        out = self.forecaster.predict(horizon, exog)
         out.insert(0, "model", self.forecaster.alias)
         out.insert(0, "target", self.target)
         return out

@@ -21,6 +21,7 @@ MODEL_PATHS: dict[str, str] = {
     "dynreg": "models.dynamic_regression:DynamicRegressionForecaster",
     "bridge": "models.bridge:BridgeForecaster",
     "dfm": "models.dfm:DynamicFactorNowcaster",
+    "twoyear_blend": "models.two_year_blend:TwoYearBlendForecaster",
 }
 
 
