@@ -18,6 +18,16 @@ __all__ = [
 
 metadata = sa.MetaData()
 
+
+def _forecast_columns() -> list[sa.Column]:
+    """The point forecast and interval columns of the forecast frame (nullable: a failed
+    model keeps its row with these empty)."""
+    return [
+        sa.Column(name, sa.Float, nullable=True)
+        for name in ("yhat", "yhat_lo_80", "yhat_hi_80", "yhat_lo_95", "yhat_hi_95")
+    ]
+
+
 observations_table = sa.Table(
     "observations",
     metadata,
@@ -56,11 +66,7 @@ ledger_table = sa.Table(
     sa.Column("period", sa.String(7), nullable=False),
     sa.Column("as_of", sa.Date, nullable=False),
     sa.Column("model", sa.String(64), nullable=False),
-    sa.Column("yhat", sa.Float, nullable=True),
-    sa.Column("yhat_lo_80", sa.Float, nullable=True),
-    sa.Column("yhat_hi_80", sa.Float, nullable=True),
-    sa.Column("yhat_lo_95", sa.Float, nullable=True),
-    sa.Column("yhat_hi_95", sa.Float, nullable=True),
+    *_forecast_columns(),
     sa.Column("p_beat", sa.Float, nullable=True),
     sa.Column("consensus", sa.Float, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
@@ -77,11 +83,7 @@ backtest_table = sa.Table(
     sa.Column("period", sa.String(7), nullable=False),
     sa.Column("model", sa.String(64), nullable=False),
     sa.Column("as_of", sa.Date, nullable=False),
-    sa.Column("yhat", sa.Float, nullable=True),
-    sa.Column("yhat_lo_80", sa.Float, nullable=True),
-    sa.Column("yhat_hi_80", sa.Float, nullable=True),
-    sa.Column("yhat_lo_95", sa.Float, nullable=True),
-    sa.Column("yhat_hi_95", sa.Float, nullable=True),
+    *_forecast_columns(),
     sa.Column("actual", sa.Float, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
     sa.UniqueConstraint("fingerprint", "target", "period", "model", name="uq_backtest_row"),

@@ -31,7 +31,12 @@ import numpy as np
 import pandas as pd
 
 from models.base import Forecaster, ModelError, PointForecast, is_target_period
-from models.dynamic_regression import DEFAULT_INDICATORS, lag12_with_jan_feb, nowcast_inputs
+from models.dynamic_regression import (
+    DEFAULT_INDICATORS,
+    forecast_frame,
+    lag12_with_jan_feb,
+    nowcast_inputs,
+)
 
 __all__ = ["BridgeForecaster", "ridge_path_errors"]
 
@@ -168,17 +173,9 @@ class BridgeForecaster(Forecaster):
     def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
         last = self._history.index[-1]
         periods = pd.period_range(last + 1, periods=steps, freq="M")
-        frame = self._inputs.frame
-        if exog is not None and self.used_indicators:
-            frame = nowcast_inputs(
-                self._history, exog, self.used_indicators, self.alias, min_overlap=0
-            ).frame.reindex(columns=list(self.used_indicators))
-        if self.used_indicators and periods[-1] > frame.index[-1]:
-            raise ModelError(
-                f"model {self.alias!r}: exog ends at {frame.index[-1]} but the forecast "
-                f"needs {periods[-1]}; build it with indicator_exog(..., last_period="
-                f"{periods[-1]})"
-            )
+        frame = forecast_frame(
+            self._history, exog, self.used_indicators, self.alias, self._inputs.frame, periods
+        )
         grid = pd.period_range(self._history.index[0], periods[-1], freq="M")
         block = (
             self._indicator_block(frame.reindex(grid))

@@ -124,6 +124,32 @@ def nowcast_inputs(
     return NowcastInputs(history, frame, tuple(used), future)
 
 
+def forecast_frame(
+    history: pd.Series,
+    exog: pd.DataFrame | None,
+    used: Sequence[str],
+    alias: str,
+    fitted: pd.DataFrame,
+    periods: pd.PeriodIndex,
+) -> pd.DataFrame:
+    """The used indicator columns for predicting ``periods``: from ``exog`` when given (the
+    same selection and imputation as at fit time), else the frame seen at fit time.
+
+    Raises:
+        ModelError: the frame stops before the last period to forecast.
+    """
+    frame = fitted
+    if exog is not None and used:
+        frame = nowcast_inputs(history, exog, used, alias, min_overlap=0).frame
+        frame = frame.reindex(columns=list(used))
+    if used and periods[-1] > frame.index[-1]:
+        raise ModelError(
+            f"model {alias!r}: exog ends at {frame.index[-1]} but the forecast needs "
+            f"{periods[-1]}; build it with indicator_exog(..., last_period={periods[-1]})"
+        )
+    return frame
+
+
 def _history_gaps_imputed(frame: pd.DataFrame, last: pd.Period) -> pd.DataFrame:
     """Fill an indicator's gaps *within the history* from the other used indicators.
 
@@ -266,18 +292,9 @@ class DynamicRegressionForecaster(Forecaster):
     def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
         last = self._history.index[-1]
         periods = pd.period_range(last + 1, periods=steps, freq="M")
-        frame = self._inputs.frame
-        if exog is not None and self.used_indicators:
-            inputs = nowcast_inputs(
-                self._history, exog, self.used_indicators, self.alias, min_overlap=0
-            )
-            frame = inputs.frame.reindex(columns=list(self.used_indicators))
-        if self.used_indicators and periods[-1] > frame.index[-1]:
-            raise ModelError(
-                f"model {self.alias!r}: exog ends at {frame.index[-1]} but the forecast "
-                f"needs {periods[-1]}; build it with indicator_exog(..., last_period="
-                f"{periods[-1]})"
-            )
+        frame = forecast_frame(
+            self._history, exog, self.used_indicators, self.alias, self._inputs.frame, periods
+        )
         grid = pd.period_range(self._history.index[0], periods[-1], freq="M")
         y_grid = self._history.reindex(grid)
         x = self._regressors(y_grid, frame.reindex(grid)).loc[periods, self._xcols]

@@ -99,9 +99,16 @@ class TwoYearBlendForecaster(Forecaster):
             Y = ly
             X["lag12"] = ly12
         last = self._history.index[-1]
-        d = pd.concat([Y.rename("Y"), X], axis=1).loc[:last].dropna()
-        if excl_jf:
-            d = d[[p.month not in (1, 2) for p in d.index]]
+        while True:
+            d = pd.concat([Y.rename("Y"), X], axis=1).loc[:last].dropna()
+            if excl_jf:
+                d = d[[p.month not in (1, 2) for p in d.index]]
+            indicator_cols = [c for c in X.columns if c != "lag12"]
+            if len(d) >= 24 or not indicator_cols:
+                break
+            # too few complete months: leave out the sparsest indicator (e.g. a series
+            # with gaps) rather than give up
+            X = X.drop(columns=max(indicator_cols, key=lambda c: X.loc[:last, c].isna().sum()))
         if len(d) < 24:
             raise ModelError(f"only {len(d)} complete months to fit")
         A = np.column_stack([np.ones(len(d)), d.drop(columns="Y").to_numpy()])
