@@ -196,7 +196,9 @@ class Forecaster(ABC):
             raise
         except (ValueError, np.linalg.LinAlgError, RuntimeError, FloatingPointError) as exc:
             raise ModelError(f"model {self.alias!r} failed to predict: {exc}") from exc
-        return _to_frame(pf, last, targets, levels, self.alias)
+        out = _to_frame(pf, last, targets, levels, self.alias)
+        _check_plausible(out, self._history, self.alias)
+        return out
 
     def _compute_context(self) -> contextlib.AbstractContextManager[Any]:
         return single_threaded_blas() if self.limit_blas_threads else contextlib.nullcontext()
@@ -271,6 +273,25 @@ def _to_frame(
     if not np.all(np.isfinite(out.drop(columns="period").to_numpy())):
         raise ModelError(f"model {alias!r} produced non-finite forecasts")
     return out
+
+
+#: A forecast further from the history's median than this many times the history's range is
+#: a numerical failure (e.g. an EM or optimiser run off), not a view on the data.
+IMPLAUSIBLE_RANGES = 5.0
+
+
+def _check_plausible(out: pd.DataFrame, history: pd.Series, alias: str) -> None:
+    """Refuse forecasts far outside anything the history has seen (see IMPLAUSIBLE_RANGES)."""
+    values = history.dropna().to_numpy(dtype=float)
+    spread = float(np.ptp(values)) if len(values) else 0.0
+    center = float(np.median(values)) if len(values) else 0.0
+    limit = IMPLAUSIBLE_RANGES * max(spread, 1.0)
+    worst = float(np.max(np.abs(out["yhat"].to_numpy(dtype=float) - center)))
+    if worst > limit:
+        raise ModelError(
+            f"model {alias!r} produced an implausible forecast ({worst:.3g} away from the "
+            f"history's median, more than {IMPLAUSIBLE_RANGES:g}x the history's range)"
+        )
 
 
 def _quantile_lookup(quantiles: dict[float, np.ndarray] | None, prob: float) -> np.ndarray | None:

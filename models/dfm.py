@@ -108,7 +108,7 @@ class DynamicFactorNowcaster(Forecaster):
         for used in dict.fromkeys((inputs.used, tuple(complete[:1]), ())):
             self.used_indicators = used
             endog = self._endog(history, exog)
-            if self._fit_endog(DynamicFactorMQ, endog):
+            if self._fit_endog(DynamicFactorMQ, endog) and self._plausible_fit(endog, history):
                 break
         else:
             raise ModelError(
@@ -117,6 +117,21 @@ class DynamicFactorNowcaster(Forecaster):
             )
         self._endog_frame = endog
         self._last = history.index[-1]
+
+    def _plausible_fit(self, endog: pd.DataFrame, history: pd.Series) -> bool:
+        """False if the fitted model's target path (in-sample and the rows after the history)
+        runs far outside the history (an EM run off without tripping the parameter check)."""
+        from models.base import IMPLAUSIBLE_RANGES
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pred = self._res.get_prediction(start=0, end=len(endog) - 1)
+        path = np.asarray(pred.predicted_mean, dtype=float)
+        if path.ndim == 2:
+            path = path[:, list(endog.columns).index(_TARGET)]
+        values = history.dropna().to_numpy(dtype=float)
+        limit = IMPLAUSIBLE_RANGES * max(float(np.ptp(values)), 1.0)
+        return bool(np.all(np.isfinite(path)) and np.max(np.abs(path - np.median(values))) <= limit)
 
     def _fit_endog(self, model_cls: type, endog: pd.DataFrame) -> bool:
         """Fit on ``endog`` with at most ``maxiter`` EM iterations (then 8, then 3); False if

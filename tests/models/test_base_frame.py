@@ -51,3 +51,28 @@ def test_intervals_forced_to_contain_the_point_and_nest() -> None:
 def test_neither_sd_nor_quantiles_is_an_error() -> None:
     with pytest.raises(ModelError, match="neither sd"):
         make_model(PointForecast(mean=np.zeros(2))).predict(1)
+
+
+def test_implausible_forecast_is_a_model_error() -> None:
+    """A numerical blow-up (forecast far outside the history) fails loudly, so a combination
+    never averages it in."""
+    import numpy as np
+    import pandas as pd
+    import pytest
+
+    from models.base import Forecaster, ModelError, PointForecast
+
+    class Exploding(Forecaster):
+        alias = "exploding"
+        min_history = 3
+
+        def _fit(self, history, exog):  # noqa: ANN001, ANN202
+            pass
+
+        def _predict(self, steps, exog):  # noqa: ANN001, ANN202
+            return PointForecast(mean=np.full(steps, -4.78e6), sd=np.ones(steps))
+
+    history = pd.Series([1.0, 5.0, -3.0, 8.0, 2.0],
+                        index=pd.period_range("2018-01", periods=5, freq="M"))
+    with pytest.raises(ModelError, match="implausible forecast"):
+        Exploding().fit(history).predict(1)
