@@ -330,13 +330,19 @@ def forecast_cmd(
         as_of=_parse_date(as_of, "--as-of"),
         models=models.split(",") if models else None,
     )
-    job_id = f"forecast-{uuid.uuid4().hex[:12]}"
-    svc.ledger.append(_ledger_rows(result), job_id=job_id, origin="forecast")
+    # The ledger is the track record of what was said before each release: a forecast "as of"
+    # a past date is a look back made today, so it is shown but not recorded.
+    job_id = None
+    if result.as_of > date.today():
+        job_id = f"forecast-{uuid.uuid4().hex[:12]}"
+        svc.ledger.append(_ledger_rows(result), job_id=job_id, origin="forecast")
     if as_json:
         print(json.dumps(result.as_dict() | {"ledger_job_id": job_id}, default=str))
-    else:
-        for renderable in forecast_panel(result):
-            console.print(renderable)
+        return
+    for renderable in forecast_panel(result):
+        console.print(renderable)
+    if job_id is None:
+        console.print(f"(a look back as of {result.as_of}: not recorded in the ledger)")
 
 
 # -- score / compare / run ----------------------------------------------------------------------

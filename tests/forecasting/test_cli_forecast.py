@@ -80,6 +80,8 @@ def test_forecast_json_ledger_and_edge_cases(project: Path) -> None:
     )
     assert eve.returncode == 0, eve.stderr
     assert "consensus: +0.9" in eve.stdout and "P(beat)" in eve.stdout
+    assert "not recorded in the ledger" in eve.stdout  # a look back is not a track record
+    assert "forecast ledger (3 rows)" in run_cli("ledger").stdout
 
     early = run_cli("score", "--period", "2026-06")
     assert early.returncode == 3 and "not in the store yet" in early.stderr

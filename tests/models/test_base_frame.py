@@ -72,7 +72,8 @@ def test_implausible_forecast_is_a_model_error() -> None:
         def _predict(self, steps, exog):  # noqa: ANN001, ANN202
             return PointForecast(mean=np.full(steps, -4.78e6), sd=np.ones(steps))
 
-    history = pd.Series([1.0, 5.0, -3.0, 8.0, 2.0],
-                        index=pd.period_range("2018-01", periods=5, freq="M"))
+    history = pd.Series(
+        [1.0, 5.0, -3.0, 8.0, 2.0], index=pd.period_range("2018-01", periods=5, freq="M")
+    )
     with pytest.raises(ModelError, match="implausible forecast"):
         Exploding().fit(history).predict(1)
