@@ -25,7 +25,7 @@ import pandas as pd
 
 from forecasting.calendar import target_periods
 from forecasting.errors import DataError, ModelFailure
-from forecasting.observations import information_set, target_history
+from forecasting.observations import first_release_dates, information_set, target_history
 from models.base import FORECAST_COLUMNS, next_target_periods
 from models.registry import MODEL_PATHS, model_class
 
@@ -84,8 +84,7 @@ def split_models(aliases: Sequence[str]) -> tuple[list[str], list[str]]:
 
 def backtest_origins(observations: pd.DataFrame, target: str, start: str, end: str) -> list[Origin]:
     """One origin per target period in ``[start, end]`` that has a first release."""
-    rows = observations[observations["series"] == target]
-    first = rows.groupby("period")["released"].min()
+    first = first_release_dates(observations, target)
     origins = [
         Origin(target, str(p), first[str(p)] - timedelta(days=1))
         for p in target_periods(start, end)
@@ -119,12 +118,12 @@ def forecast_path(
     info = information_set(observations, as_of)
     target_p = pd.Period(period, freq="M")
     history = target_history(info, target)
-    history = history[history.index < target_p].dropna()
-    if history.empty:
+    history = history[history.index < target_p]
+    if history.dropna().empty:
         return pd.DataFrame(
             [{"model": a, "period": period, "error": "no history"} for a in aliases]
         ), None
-    history = target_history(info, target).loc[: history.index[-1]]
+    history = history.loc[: history.last_valid_index()]
     last = history.index[-1]
     horizon = len([p for p in next_target_periods(last, 240) if p <= target_p])
     exog = None
@@ -310,7 +309,7 @@ def combine_at_origins(
     from models.ensemble import combine_forecasts, inverse_mae_weights
 
     actual = first_release_actuals(observations, target)
-    released = observations[observations["series"] == target].groupby("period")["released"].min()
+    released = first_release_dates(observations, target)
     ok = frame[frame["yhat"].notna()].copy()
     ok["abs_error"] = (ok["yhat"] - ok["period"].map(actual)).abs()
     ok["known_on"] = ok["period"].map(released)

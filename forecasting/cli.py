@@ -319,7 +319,7 @@ def forecast_cmd(
     import json
     import uuid
 
-    from forecasting.pipeline import _ledger_rows, forecast_release
+    from forecasting.pipeline import forecast_release, ledger_rows
     from forecasting.render import forecast_panel
 
     svc = _service()
@@ -335,7 +335,7 @@ def forecast_cmd(
     job_id = None
     if result.as_of > date.today():
         job_id = f"forecast-{uuid.uuid4().hex[:12]}"
-        svc.ledger.append(_ledger_rows(result), job_id=job_id, origin="forecast")
+        svc.ledger.append(ledger_rows(result), job_id=job_id, origin="forecast")
     if as_json:
         print(json.dumps(result.as_dict() | {"ledger_job_id": job_id}, default=str))
         return

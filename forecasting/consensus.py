@@ -23,6 +23,7 @@ from forecasting.errors import DataError
 from forecasting.series import SERIES
 from forecasting.validation import (
     Problem,
+    csv_header,
     parse_date,
     parse_period,
     raise_problems,
@@ -95,15 +96,14 @@ class ConsensusStore:
         Returns:
             (rows added, rows skipped because they carry no consensus value).
         """
-        header = read_csv_rows(path, ())
-        first = header[0][1] if header else {}
-        if all(c in first for c in CONSENSUS_COLUMNS[:4]):
+        header = csv_header(path)
+        if all(c in header for c in CONSENSUS_COLUMNS[:4]):
             rows = read_csv_rows(path, CONSENSUS_COLUMNS[:4])
-        elif all(c in first for c in PUBLIC_COLUMNS):
+        elif all(c in header for c in PUBLIC_COLUMNS):
             rows = [(line, _from_public(r)) for line, r in read_csv_rows(path, PUBLIC_COLUMNS)]
         else:
             raise DataError(
-                f"{path}, line 1: unrecognised columns {sorted(first)}; expected "
+                f"{path}, line 1: unrecognised columns {header}; expected "
                 f"{list(CONSENSUS_COLUMNS)} or {list(PUBLIC_COLUMNS)} (+ n_economists, url, note)"
             )
         skipped = sum(1 for _, r in rows if r.get("consensus", "") == "")

@@ -98,11 +98,9 @@ def catch_up_tracking(config_path: str | None = None) -> int:
 
     svc = _service(config_path)
     done = 0
-    for job_id in svc.ledger.unlogged_jobs():
-        rows = svc.ledger.frame()
-        rows = rows[(rows["job_id"] == job_id) & rows["mlflow_run_id"].isna()]
-        if rows.empty:
-            continue
+    ledger = svc.ledger.frame()
+    unlogged = ledger[ledger["mlflow_run_id"].isna()]
+    for job_id, rows in unlogged.groupby("job_id", sort=False):
         target, period = rows["target"].iloc[0], rows["period"].iloc[0]
         ens = rows[rows["model"] == "ensemble"]
         metrics = {}

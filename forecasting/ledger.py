@@ -94,16 +94,6 @@ class ForecastLedger:
             )
         return res.rowcount
 
-    def unlogged_jobs(self) -> list[str]:
-        with self.engine.connect() as conn:
-            return list(
-                conn.execute(
-                    sa.select(ledger_table.c.job_id)
-                    .where(ledger_table.c.mlflow_run_id.is_(None))
-                    .distinct()
-                ).scalars()
-            )
-
 
 def _none_if_nan(v: object) -> object:
     if v is None:

@@ -29,6 +29,7 @@ from forecasting.validation import (
 __all__ = [
     "ImportResult",
     "ObservationStore",
+    "first_release_dates",
     "information_set",
     "target_history",
 ]
@@ -50,6 +51,12 @@ def information_set(observations: pd.DataFrame, as_of: date) -> pd.DataFrame:
         .reset_index(drop=True)
     )
     return latest.loc[:, list(OBSERVATION_COLUMNS)]
+
+
+def first_release_dates(observations: pd.DataFrame, series: str) -> pd.Series:
+    """The date each period of ``series`` was first published (period text -> date). Pure."""
+    rows = observations[observations["series"] == series]
+    return rows.groupby("period")["released"].min()
 
 
 def target_history(info: pd.DataFrame, series: str) -> pd.Series:
@@ -102,9 +109,7 @@ class ObservationStore:
 
     def release_dates(self, series: str) -> dict[str, date]:
         """First release date of each period of ``series``."""
-        f = self.frame()
-        f = f[f["series"] == series]
-        return f.groupby("period")["released"].min().to_dict()
+        return first_release_dates(self.frame(), series).to_dict()
 
     def import_csv(self, path: Path, *, today: date, series: str | None = None) -> ImportResult:
         """Validate a CSV and add all its rows in one transaction, or none.
@@ -142,11 +147,15 @@ class ObservationStore:
         raise_problems(problems, where)
         return self._insert(clean)
 
+    def stored_keys(self) -> set[tuple[str, str, date]]:
+        """Every stored ``(series, period, released)`` (the key a row may have only once)."""
+        f = self.frame()
+        return set(zip(f["series"], f["period"], f["released"], strict=True))
+
     def _conflicts(self, frame: pd.DataFrame) -> list[Problem]:
         if frame.empty:
             return []
-        existing = self.frame()
-        keys = set(zip(existing["series"], existing["period"], existing["released"], strict=True))
+        keys = self.stored_keys()
         return [
             Problem(
                 int(r.line),

@@ -31,7 +31,7 @@ from forecasting.calendar import Release, covered_months, target_periods
 from forecasting.compare import scoreboard, surprise_probability
 from forecasting.errors import DataError, NotReleasedError, TrackingError
 from forecasting.metrics import accuracy_table, trailing_mae
-from forecasting.observations import information_set, target_history
+from forecasting.observations import first_release_dates, information_set, target_history
 from forecasting.service import Service
 from models.base import FORECAST_COLUMNS
 
@@ -212,7 +212,7 @@ def final_forecasters(
 
 
 def _known_errors(frame: pd.DataFrame, obs: pd.DataFrame, target: str, as_of: date) -> pd.DataFrame:
-    released = obs[obs["series"] == target].groupby("period")["released"].min()
+    released = first_release_dates(obs, target)
     f = frame[
         frame["yhat"].notna() & frame["actual"].notna() & ~frame["model"].isin(list(COMBINERS))
     ].copy()
@@ -382,8 +382,10 @@ def forecast_release(
         )
     missing = [str(r.period) for r in cal.released_between(last, today) if r.period < target_p]
     fitted, combiners = split_models(aliases)
+    fingerprint = data_fingerprint(obs)
     rows_all, exog = forecast_path(obs, target, str(target_p), as_of_date, fitted)
-    frame = _attach_combiners(service, rows_all, combiners, obs, target, as_of_date)
+    stored = service.backtests.load(fingerprint, target) if combiners else None
+    frame, weights = _attach_combiners(rows_all, combiners, stored, obs, target, as_of_date)
     consensus = service.consensus.value(target, str(target_p), as_of_date)
     rows = frame[frame["period"] == str(target_p)].copy()
     failed = frame[frame["yhat"].isna()]
@@ -407,12 +409,12 @@ def forecast_release(
         history=history,
         consensus=consensus,
         missing_periods=missing,
-        fingerprint=data_fingerprint(obs),
+        fingerprint=fingerprint,
+        weights=weights,
     )
     ens = result.ensemble
     if ens is not None:
         result.path = frame[frame["model"] == ens["model"]].loc[:, list(FORECAST_COLUMNS)]
-    result.weights = getattr(frame, "attrs", {}).get("weights", {})
     if exog is not None:
         from forecasting.indicators import indicators_used
 
@@ -422,19 +424,19 @@ def forecast_release(
 
 
 def _attach_combiners(
-    service: Service,
     rows: pd.DataFrame,
     combiners: list[str],
+    stored: pd.DataFrame | None,
     obs: pd.DataFrame,
     target: str,
     as_of: date,
-) -> pd.DataFrame:
-    """Ensemble rows for every step, weighted by stored backtest errors known at ``as_of``."""
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Ensemble rows for every step, weighted by the ``stored`` backtest's errors known at
+    ``as_of``. Returns the rows with the combiners' added, and the weights used."""
     from models.ensemble import combine_forecasts, inverse_mae_weights
 
-    if not combiners:
-        return rows
-    stored = service.backtests.load(data_fingerprint(obs), target)
+    if not combiners or stored is None:
+        return rows, {}
     weights = inverse_mae_weights(_known_errors(stored, obs, target, as_of))
     members = rows[rows["yhat"].notna()]
     parts = [rows]
@@ -459,9 +461,7 @@ def _attach_combiners(
             how,
         )
         parts.append(comb.assign(model=alias, error=None))
-    out = pd.concat(parts, ignore_index=True)
-    out.attrs["weights"] = {k: round(float(v), 4) for k, v in weights.items()}
-    return out
+    return pd.concat(parts, ignore_index=True), {k: round(float(v), 4) for k, v in weights.items()}
 
 
 def _news(
@@ -491,8 +491,7 @@ def _news(
     if not earlier.empty:
         previous = max(earlier["as_of"])
     else:
-        released = obs[(obs["series"] == target) & (obs["period"] == str(history.index[-1]))]
-        previous = released["released"].min() + timedelta(days=1)
+        previous = first_release_dates(obs, target)[str(history.index[-1])] + timedelta(days=1)
     if previous >= as_of:
         return None
     names = exog_indicators(["dfm"])
@@ -661,13 +660,8 @@ def main_job(
     summaries = []
     for target in targets or service.settings.targets.names:
         obs = service.observations.frame()
-        actual = first_release_actuals(obs, target)
-        known = [
-            p
-            for p in actual.index
-            if obs[(obs["series"] == target) & (obs["period"] == p)]["released"].min() <= today
-        ]
-        end = max(known)
+        released = first_release_dates(obs, target)
+        end = max(released[released <= today].index)
         window = service.settings.backtest.recent_window
         periods = target_periods("2000-01", end)[-window:]
         cb = (lambda d, n, t=target: progress(t, d, n)) if progress else None
@@ -682,8 +676,8 @@ def main_job(
             register=False,
         )
         fc = forecast_release(service, target, today=today, period=period, models=models)
-        ledger_rows = _ledger_rows(fc)
-        n = service.ledger.append(ledger_rows, job_id=f"{job_id}:{target}", origin=origin)
+        rows = ledger_rows(fc)
+        n = service.ledger.append(rows, job_id=f"{job_id}:{target}", origin=origin)
         summary = JobSummary(target, fc, bt, None, None, n)
         summary.run_id, summary.fan_chart, summary.tracking_error = log_forecast_job(
             service, summary, job_id=f"{job_id}:{target}"
@@ -692,7 +686,8 @@ def main_job(
     return summaries
 
 
-def _ledger_rows(fc: ForecastResult) -> pd.DataFrame:
+def ledger_rows(fc: ForecastResult) -> pd.DataFrame:
+    """A forecast's rows as the ledger keeps them (target, period, as_of and consensus set)."""
     r = fc.rows.copy()
     r["target"], r["as_of"], r["consensus"] = fc.target, fc.as_of, fc.consensus
     r["period"] = fc.period
@@ -765,8 +760,6 @@ def log_forecast_job(
             },
         )
         if bt is not None and bt.run_id is None:
-            from forecasting.metrics import trailing_mae as _tm
-
             bt.run_id = _log_backtest(
                 service,
                 bt,
@@ -776,7 +769,7 @@ def log_forecast_job(
                 service.consensus.best(fc.target).set_index("period")["consensus"],
                 run_id,
             )
-            recent = _tm(bt.frame, CHAMPION_WINDOW)
+            recent = trailing_mae(bt.frame, CHAMPION_WINDOW)
             _register_final_models(service, bt, recent, service.observations.frame(), run_id)
         service.ledger.attach_run(job_id, run_id)
         return run_id, chart, None

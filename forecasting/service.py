@@ -59,9 +59,6 @@ class Service:
         observed = self.observations.release_dates("exports_yoy")
         return load_release_calendar(self.settings.calendar_path, observed)
 
-    def invalidate(self) -> None:
-        self.observations._cache = None
-
 
 def open_service(settings: Settings | None = None) -> Service:
     """Connect to the configured store, load the bundled snapshot on first use and new files
@@ -75,8 +72,7 @@ def open_service(settings: Settings | None = None) -> Service:
 
 
 def _new_rows(store: ObservationStore, frame: pd.DataFrame) -> pd.DataFrame:
-    existing = store.frame()
-    keys = set(zip(existing["series"], existing["period"], existing["released"], strict=True))
+    keys = store.stored_keys()
     mask = [
         (s, p, r) not in keys
         for s, p, r in zip(frame["series"], frame["period"], frame["released"], strict=True)

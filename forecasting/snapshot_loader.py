@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -41,11 +40,3 @@ def mark_loaded(engine: Engine, fingerprint: str) -> None:
     with engine.begin() as conn:
         conn.execute(meta_table.delete().where(meta_table.c.key == _META_KEY))
         conn.execute(meta_table.insert().values(key=_META_KEY, value=fingerprint))
-
-
-def snapshot_release_cutoff() -> date:
-    """Latest release date in the snapshot (what 'today' is for validating it)."""
-    import csv
-
-    with snapshot_path(SNAPSHOT_OBSERVATIONS).open(encoding="utf-8") as fh:
-        return max(date.fromisoformat(r["released"]) for r in csv.DictReader(fh))

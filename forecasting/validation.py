@@ -18,6 +18,7 @@ from forecasting.series import SERIES
 __all__ = [
     "OBSERVATION_COLUMNS",
     "Problem",
+    "csv_header",
     "parse_date",
     "parse_period",
     "raise_problems",
@@ -57,6 +58,17 @@ def raise_problems(problems: list[Problem], where: str) -> None:
         lines.append(f"... and {more} more problem(s)")
     head = f"{len(problems)} problem(s) in {where}; nothing was written:"
     raise DataError("\n".join([head, *lines]))
+
+
+def csv_header(path: Path) -> list[str]:
+    """The column names on a CSV's first line."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return next(csv.reader(fh), [])
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text ({exc})") from None
 
 
 def read_csv_rows(path: Path, required: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
