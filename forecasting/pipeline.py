@@ -7,7 +7,6 @@ Each function takes the opened :class:`~forecasting.service.Service` and time as
 from __future__ import annotations
 
 import contextlib
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -705,7 +704,9 @@ def log_forecast_job(
 
     fc, bt = summary.forecast, summary.backtest
     ens = fc.ensemble
-    chart_dir = Path(tempfile.mkdtemp(prefix="fan-"))
+    # the latest chart per target and period; every run's own copy is its MLflow artifact
+    chart_dir = service.settings.service.state_dir / "charts"
+    chart_dir.mkdir(parents=True, exist_ok=True)
     chart = chart_dir / f"fan_{fc.target}_{fc.period}.png"
     fan_chart_png(
         fc.history,

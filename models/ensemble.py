@@ -28,7 +28,15 @@ __all__ = [
 ]
 
 #: members of an ensemble built without ``members``.
-DEFAULT_MEMBERS: tuple[str, ...] = ("naive", "arima", "base_effect", "ets", "prophet", "ridge_ar")
+DEFAULT_MEMBERS: tuple[str, ...] = (
+    "naive",
+    "arima",
+    "base_effect",
+    "ets",
+    "prophet",
+    "ridge_ar",
+    "seasonal_ratio",
+)
 
 
 def inverse_mae_weights(

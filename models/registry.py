@@ -16,6 +16,7 @@ MODEL_PATHS: dict[str, str] = {
     "ets": "models.ets:EtsForecaster",
     "prophet": "models.prophet_lny:ProphetLnyForecaster",
     "ridge_ar": "models.ridge_ar:RidgeArForecaster",
+    "seasonal_ratio": "models.seasonal_ratio:SeasonalRatioForecaster",
     "ensemble": "models.ensemble:EnsembleForecaster",
     "ensemble_median": "models.ensemble:MedianEnsembleForecaster",
     "dynreg": "models.dynamic_regression:DynamicRegressionForecaster",

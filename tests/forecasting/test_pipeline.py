@@ -153,6 +153,7 @@ def test_main_job_twice_appends_and_keeps_old_ledger_rows(service, client) -> No
     assert len(ledger2) == 2 * len(ledger1)
     pd.testing.assert_frame_equal(ledger2.iloc[: len(ledger1)], ledger1)
     assert Path(first[0].fan_chart).exists()
+    assert Path(first[0].fan_chart).parent == service.settings.service.state_dir / "charts"
 
 
 @pytest.mark.skipif(
