@@ -532,14 +532,14 @@ def score_period(
         if ledger.empty:
             continue
         g = ledger.copy()
+        g["consensus"] = pd.to_numeric(g["consensus"]).astype(float)  # None when no poll
         g["actual"] = actual
         g["abs_error"] = (g["yhat"] - actual).abs()
         g["consensus_abs_error"] = (g["consensus"] - actual).abs()
         has = g["consensus"].notna()
-        g["closer_than_consensus"] = None
-        g.loc[has, "closer_than_consensus"] = (
-            g.loc[has, "abs_error"] < g.loc[has, "consensus_abs_error"]
-        )
+        closer = pd.Series(pd.NA, index=g.index, dtype="boolean")
+        closer[has] = g.loc[has, "abs_error"] < g.loc[has, "consensus_abs_error"]
+        g["closer_than_consensus"] = closer
         out.append(g)
     if not out:
         raise DataError(f"the ledger holds no forecast for {period}: nothing to score")

@@ -36,7 +36,7 @@ def frame_table(frame: pd.DataFrame, title: str, floats: str = "{:.2f}") -> Tabl
             if isinstance(v, float):
                 cells.append("" if pd.isna(v) else floats.format(v))
             else:
-                cells.append("" if v is None else str(v))
+                cells.append("" if v is None or v is pd.NA else str(v))
         table.add_row(*cells)
     return table
 

@@ -23,7 +23,8 @@ Intervals: the sd of the rule's own one-step errors over the history (log scale,
 Specification: ``years = (2, 3, 4)`` and ``recent = 2`` were picked after looking at the
 grid on 2019-01..2026-05, which is also the evaluation sample. It ties the best cell on
 exports (MAE 5.48) and is 5.25 on imports against a best of 4.24: a middle setting that is
-good for both rather than the best for one. ``benchmarks/seasonal_ratio_eval.py`` prints the whole grid.
+good for both rather than the best for one. ``benchmarks/seasonal_ratio_eval.py`` prints
+the whole grid.
 """
 
 from __future__ import annotations
