@@ -160,8 +160,9 @@ def main(argv: list[str] | None = None) -> int:
             res = results[alias]
             res[f"{target}_mae"] = float((rows["yhat"] - rows["actual"]).abs().mean())
             res[f"{target}_cov80"] = float(
-                ((rows["actual"] >= rows["yhat_lo_80"]) & (rows["actual"] <= rows["yhat_hi_80"]))
-                .mean()
+                (
+                    (rows["actual"] >= rows["yhat_lo_80"]) & (rows["actual"] <= rows["yhat_hi_80"])
+                ).mean()
             )
             res[f"{target}_n"] = len(rows)
             res[f"{target}_fail"] = failures

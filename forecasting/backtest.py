@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -25,6 +25,7 @@ import pandas as pd
 
 from forecasting.calendar import target_periods
 from forecasting.errors import DataError, ModelFailure
+from forecasting.indicators import indicator_exog
 from forecasting.observations import first_release_dates, information_set, target_history
 from models.base import FORECAST_COLUMNS, next_target_periods
 from models.registry import MODEL_PATHS, model_class
@@ -37,25 +38,14 @@ __all__ = [
     "data_fingerprint",
     "forecast_at",
     "forecast_path",
+    "known_errors",
     "run_backtest",
     "split_models",
 ]
 
-BACKTEST_COLUMNS = (
-    "target",
-    "period",
-    "model",
-    "as_of",
-    "yhat",
-    "yhat_lo_80",
-    "yhat_hi_80",
-    "yhat_lo_95",
-    "yhat_hi_95",
-    "actual",
-)
+BACKTEST_COLUMNS = ("target", "period", "model", "as_of", *FORECAST_COLUMNS[1:], "actual")
 #: Models that combine the others' forecasts at an origin rather than fitting the data.
 COMBINERS = {"ensemble": "weighted", "ensemble_median": "median"}
-_INTERVALS = [c for c in FORECAST_COLUMNS if c not in ("period", "yhat")]
 
 
 @dataclass(frozen=True)
@@ -133,7 +123,7 @@ def forecast_path(
         try:
             model = cls()
             if cls.supports_exog and exog is None:
-                exog = _exog_for(info, target_p, exog_indicators(aliases))
+                exog = indicator_exog(info, exog_indicators(aliases), target_p)
             x = exog if cls.supports_exog else None
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -172,12 +162,6 @@ def exog_indicators(aliases: Sequence[str]) -> list[str]:
     return names
 
 
-def _exog_for(info: pd.DataFrame, period: pd.Period, indicators: Sequence[str]) -> pd.DataFrame:
-    from forecasting.indicators import indicator_exog
-
-    return indicator_exog(info, list(indicators), period)
-
-
 # -- parallel driver ---------------------------------------------------------------------------
 _WORKER_OBS: pd.DataFrame | None = None
 
@@ -193,17 +177,27 @@ def _init_worker(observations: pd.DataFrame) -> None:
         threadpool_limits(1)
 
 
-def _origin_task(origin: Origin, aliases: Sequence[str]) -> pd.DataFrame:
-    assert _WORKER_OBS is not None
-    out = forecast_at(_WORKER_OBS, origin.target, origin.period, origin.as_of, aliases)
+def _origin_task(
+    origin: Origin, aliases: Sequence[str], observations: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The member rows at one origin, from ``observations`` (default: the worker's copy)."""
+    obs = _WORKER_OBS if observations is None else observations
+    assert obs is not None
+    out = forecast_at(obs, origin.target, origin.period, origin.as_of, aliases)
     out["target"], out["as_of"] = origin.target, origin.as_of
     return out
 
 
-def _dask_task(observations: pd.DataFrame, origin: Origin, aliases: Sequence[str]) -> pd.DataFrame:
-    out = forecast_at(observations, origin.target, origin.period, origin.as_of, aliases)
-    out["target"], out["as_of"] = origin.target, origin.as_of
-    return out
+def _collect(
+    results: Iterable[pd.DataFrame], total: int, progress: Callable[[int, int], None] | None
+) -> list[pd.DataFrame]:
+    """The origin frames as they complete, reporting ``progress(done, total)`` after each."""
+    parts: list[pd.DataFrame] = []
+    for done, part in enumerate(results, 1):
+        parts.append(part)
+        if progress:
+            progress(done, total)
+    return parts
 
 
 def run_backtest(
@@ -228,35 +222,25 @@ def run_backtest(
     if combiners and not fitted:
         raise ModelFailure("an ensemble needs at least one fitted model beside it")
     origins = backtest_origins(observations, target, start, end)
-    parts: list[pd.DataFrame] = []
-    done = 0
     if dask_scheduler:
         parts = _run_dask(observations, origins, fitted, dask_scheduler, progress)
     elif jobs <= 1 or len(origins) == 1:
         _init_worker(observations)
-        for o in origins:
-            parts.append(_origin_task(o, fitted))
-            done += 1
-            if progress:
-                progress(done, len(origins))
+        parts = _collect((_origin_task(o, fitted) for o in origins), len(origins), progress)
     else:
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
             jobs, mp_context=ctx, initializer=_init_worker, initargs=(observations,)
         ) as pool:
             futures = [pool.submit(_origin_task, o, fitted) for o in origins]
-            for fut in as_completed(futures):
-                parts.append(fut.result())
-                done += 1
-                if progress:
-                    progress(done, len(origins))
+            parts = _collect((f.result() for f in as_completed(futures)), len(origins), progress)
     frame = pd.concat(parts, ignore_index=True)
-    if combiners:
-        frame = pd.concat(
-            [frame, combine_at_origins(frame, combiners, observations, target, combine_window)],
-            ignore_index=True,
-        )
     actual = first_release_actuals(observations, target)
+    if combiners:
+        combined = combine_at_origins(
+            frame, combiners, observations, target, combine_window, actual=actual
+        )
+        frame = pd.concat([frame, combined], ignore_index=True)
     frame["actual"] = frame["period"].map(actual)
     order = {a: i for i, a in enumerate(aliases)}
     frame = frame.assign(_o=frame["model"].map(order)).sort_values(["period", "_o"])
@@ -285,17 +269,24 @@ def _run_dask(
     client = Client(cluster if cluster is not None else address)
     try:
         obs_future = client.scatter(observations, broadcast=True)
-        futures = [client.submit(_dask_task, obs_future, o, fitted, pure=False) for o in origins]
-        parts = []
-        for i, fut in enumerate(dask_completed(futures), 1):
-            parts.append(fut.result())
-            if progress:
-                progress(i, len(origins))
-        return parts
+        futures = [client.submit(_origin_task, o, fitted, obs_future, pure=False) for o in origins]
+        return _collect((f.result() for f in dask_completed(futures)), len(origins), progress)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def known_errors(frame: pd.DataFrame, released: pd.Series, as_of: date) -> pd.DataFrame:
+    """``model, period, abs_error`` of the fitted models' rows in ``frame`` (which has an
+    ``actual`` column) whose period was first released (``released``: period -> date) before
+    ``as_of``: the errors a combination formed at ``as_of`` may weight by."""
+    f = frame[
+        frame["yhat"].notna() & frame["actual"].notna() & ~frame["model"].isin(list(COMBINERS))
+    ].copy()
+    f = f[f["period"].map(released) < as_of]
+    f["abs_error"] = (f["yhat"] - f["actual"]).abs()
+    return f.loc[:, ["model", "period", "abs_error"]]
 
 
 def combine_at_origins(
@@ -304,30 +295,30 @@ def combine_at_origins(
     observations: pd.DataFrame,
     target: str,
     window: int = 24,
+    *,
+    actual: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Ensemble rows per origin from member rows, weights from errors known at that origin."""
+    """Ensemble rows per origin from member rows, weights from errors known at that origin.
+
+    ``actual`` is :func:`first_release_actuals` of ``target`` (computed if not given).
+    """
     from models.ensemble import combine_forecasts, inverse_mae_weights
 
-    actual = first_release_actuals(observations, target)
+    if actual is None:
+        actual = first_release_actuals(observations, target)
     released = first_release_dates(observations, target)
-    ok = frame[frame["yhat"].notna()].copy()
-    ok["abs_error"] = (ok["yhat"] - ok["period"].map(actual)).abs()
-    ok["known_on"] = ok["period"].map(released)
+    scored = frame.assign(actual=frame["period"].map(actual))
     out: list[dict] = []
     for (period, as_of), members in frame.groupby(["period", "as_of"], sort=True):
-        past = ok[(ok["known_on"] < as_of) & ok["abs_error"].notna()]
+        past = known_errors(scored, released, as_of)
+        good = members[members["yhat"].notna()]
         for alias in combiners:
             how = COMBINERS[alias]
             base = {"target": target, "period": period, "model": alias, "as_of": as_of}
-            good = members[members["yhat"].notna()]
             if good.empty:
                 out.append({**base, "error": "no member forecast to combine"})
                 continue
-            weights = (
-                inverse_mae_weights(past.loc[:, ["model", "period", "abs_error"]], window=window)
-                if how == "weighted"
-                else None
-            )
+            weights = inverse_mae_weights(past, window=window) if how == "weighted" else None
             comb = combine_forecasts(good.loc[:, ["model", *FORECAST_COLUMNS]], weights, how)
             out.append({**base, **comb.iloc[0].drop("period").to_dict(), "error": None})
     return pd.DataFrame(out)

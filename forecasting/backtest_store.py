@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from forecasting.backtest import BACKTEST_COLUMNS
 from forecasting.db import backtest_table
+from models.base import FORECAST_COLUMNS
 
 __all__ = ["BacktestStore"]
 
@@ -54,6 +55,6 @@ class BacktestStore:
                 .order_by(t.c.period, t.c.id)
             ).all()
         frame = pd.DataFrame(rows, columns=_COLUMNS)
-        for c in ("yhat", "yhat_lo_80", "yhat_hi_80", "yhat_lo_95", "yhat_hi_95", "actual"):
+        for c in (*FORECAST_COLUMNS[1:], "actual"):
             frame[c] = frame[c].astype(float)
         return frame

@@ -80,16 +80,10 @@ class ReleaseCalendar:
             return Release(period, self.listed[key], "calendar")
         return Release(period, self._estimate(period), "estimated")
 
-    def release_date(self, period: pd.Period | str) -> date:
-        return self.release(period).date
-
     def _estimate(self, period: pd.Period) -> date:
         month = period.month
-        known = sorted(
-            (pd.Period(p, freq="M"), d)
-            for p, d in {**self.listed, **self.observed}.items()
-            if pd.Period(p, freq="M").month == month and pd.Period(p, freq="M") < period
-        )
+        parsed = ((pd.Period(p, freq="M"), d) for p, d in {**self.listed, **self.observed}.items())
+        known = sorted((p, d) for p, d in parsed if p.month == month and p < period)
         days = [d.day for _, d in known[-self.lookback :]]
         day = int(statistics.median_low(days)) if days else self.default_day
         nxt = period + 1
@@ -108,8 +102,7 @@ class ReleaseCalendar:
     def upcoming(self, today: date, count: int = 12) -> list[Release]:
         """The next ``count`` releases on or after ``today``."""
         first = self.next_due(today)
-        periods = [first.period, *next_target_periods(first.period, count - 1)]
-        return [self.release(p) for p in periods]
+        return [first, *(self.release(p) for p in next_target_periods(first.period, count - 1))]
 
     def released_between(self, after: pd.Period, today: date) -> list[Release]:
         """Target periods after ``after`` whose release date is before ``today``."""

@@ -80,6 +80,27 @@ def _parse_period(text: str | None, option: str) -> str | None:
     return str(p)
 
 
+def _models(models: str | None) -> list[str] | None:
+    """The ``--models`` aliases (None: the configured default), each checked against the
+    registry so that an unknown one fails before any work starts.
+
+    Raises:
+        ModelFailure: an unknown alias (the message lists the known ones).
+    """
+    if not models:
+        return None
+    from forecasting.errors import ModelFailure
+    from models.registry import UnknownModelError, model_class
+
+    aliases = models.split(",")
+    for alias in aliases:
+        try:
+            model_class(alias)
+        except UnknownModelError as exc:  # not a ForecastingError: map it to exit code 4
+            raise ModelFailure(str(exc)) from None
+    return aliases
+
+
 # -- data ------------------------------------------------------------------------------------
 @data_app.command("show")
 def data_show(
@@ -94,9 +115,11 @@ def data_show(
 
     svc = _service()
     as_of_date = _parse_date(as_of, "--as-of") or date.today() + timedelta(days=1)
-    frame = svc.observations.frame() if vintages else svc.observations.information_set(as_of_date)
     if vintages:
+        frame = svc.observations.frame()
         frame = frame[frame["released"] < as_of_date]
+    else:
+        frame = svc.observations.information_set(as_of_date)
     if series is not None:
         from forecasting.series import SERIES
 
@@ -252,6 +275,12 @@ def _progress():  # noqa: ANN202
     )
 
 
+def _task(prog, description: str):  # noqa: ANN001, ANN202
+    """A task on ``prog`` and the ``(done, total)`` callback that advances it."""
+    task = prog.add_task(description, total=None)
+    return lambda done, total: prog.update(task, completed=done, total=total)
+
+
 # -- backtest ---------------------------------------------------------------------------------
 @app.command("backtest")
 def backtest_cmd(
@@ -270,9 +299,8 @@ def backtest_cmd(
     _parse_period(start, "--start")
     _parse_period(end, "--end")
     svc = _service()
-    aliases = models.split(",") if models else None
+    aliases = _models(models)
     with _progress() as prog:
-        task = prog.add_task(f"backtest {target}", total=None)
         result = backtest(
             svc,
             target,
@@ -281,7 +309,7 @@ def backtest_cmd(
             models=aliases,
             jobs=jobs,
             register=register,
-            progress=lambda d, n: prog.update(task, completed=d, total=n),
+            progress=_task(prog, f"backtest {target}"),
         )
     m = result.metrics.reset_index()
     console.print(frame_table(m, f"{target} {start}..{end}: accuracy per model"))
@@ -328,7 +356,7 @@ def forecast_cmd(
         target,
         period=_parse_period(period, "--period"),
         as_of=_parse_date(as_of, "--as-of"),
-        models=models.split(",") if models else None,
+        models=_models(models),
     )
     # The ledger is the track record of what was said before each release: a forecast "as of"
     # a past date is a look back made today, so it is shown but not recorded.
@@ -357,7 +385,7 @@ def score_cmd(
 
     svc = _service()
     scored = score_period(
-        svc, _parse_period(period, "--period") or period, targets=[target] if target else None
+        svc, _parse_period(period, "--period"), targets=[target] if target else None
     )
     cols = [
         "target",
@@ -390,16 +418,17 @@ def compare_cmd(
     from forecasting.render import frame_table
 
     svc = _service()
+    first, last = _parse_period(start, "--start"), _parse_period(end, "--end")
+    aliases = _models(models)
     with _progress() as prog:
-        task = prog.add_task(f"pseudo-real-time forecasts {target}", total=None)
         board, frame = compare(
             svc,
             target,
-            start=_parse_period(start, "--start"),
-            end=_parse_period(end, "--end"),
-            models=models.split(",") if models else None,
+            start=first,
+            end=last,
+            models=aliases,
             jobs=jobs,
-            progress=lambda d, n: prog.update(task, completed=d, total=n),
+            progress=_task(prog, f"pseudo-real-time forecasts {target}"),
         )
     periods = sorted(frame["period"].unique())
     if as_json:
@@ -431,6 +460,7 @@ def run_cmd(
 
     t0 = time.perf_counter()
     svc = _service()
+    aliases = _models(models)
     with _progress() as prog:
         tasks: dict[str, int] = {}
 
@@ -439,7 +469,7 @@ def run_cmd(
                 tasks[target] = prog.add_task(f"backtest {target}", total=total)
             prog.update(tasks[target], completed=done, total=total)
 
-        summaries = main_job(svc, models=models.split(",") if models else None, progress=progress)
+        summaries = main_job(svc, models=aliases, progress=progress)
     console.print(run_table(summaries))
     for s in summaries:
         if s.forecast.missing_periods:

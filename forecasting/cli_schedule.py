@@ -93,8 +93,8 @@ def calendar_command(
             f"{r.date}" + (" (past)" if past else ""),
             f"{r.date:%a}",
             basis_text[r.basis],
-            _at(pre_release_fire_time(r, settings), settings.schedule.timezone),
-            _at(post_release_fire_time(r, settings), settings.schedule.timezone),
+            _at(pre_release_fire_time(r, settings), tz),
+            _at(post_release_fire_time(r, settings), tz),
         )
     console.print(table)
 
@@ -107,7 +107,7 @@ calendar_app_command = calendar_command
 @schedule_app.command("start")
 def schedule_start() -> None:
     """Run the scheduler in the foreground until SIGINT/SIGTERM (one per store)."""
-    from forecasting.scheduler import JobFunctions, masked_url, serve
+    from forecasting.scheduler import JobFunctions, event_log_path, masked_url, serve
 
     settings = _settings()
     functions = JobFunctions.from_env()
@@ -117,7 +117,7 @@ def schedule_start() -> None:
         console.print(
             f"scheduler started: {info.job_count} jobs in {store} ({settings.schedule.timezone}); "
             f"lock {info.lock.path}; "
-            f"events {settings.service.state_dir / 'scheduler.log'}; stop with Ctrl-C or SIGTERM",
+            f"events {event_log_path(settings.service.state_dir)}; stop with Ctrl-C or SIGTERM",
             highlight=False,
             soft_wrap=True,
         )
@@ -229,11 +229,10 @@ def schedule_run_now(
         scheduler.start()  # the job store, open for retries and refreshed jobs; runs nothing
     try:
         outcome = run_job(**spec.kwargs)
-    except ForecastingError as exc:
-        log.write("failed", job_id, f"{type(exc).__name__}: {exc}")
-        raise
     except Exception as exc:
         log.write("failed", job_id, f"{type(exc).__name__}: {exc}")
+        if isinstance(exc, ForecastingError):
+            raise
         raise ScheduleError(f"{job_id} failed: {type(exc).__name__}: {exc}") from exc
     finally:
         if scheduler is not None:

@@ -7,6 +7,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from models.base import FORECAST_COLUMNS
+
 __all__ = [
     "consensus_table",
     "ledger_table",
@@ -14,6 +16,8 @@ __all__ = [
     "meta_table",
     "metadata",
     "observations_table",
+    "read_meta",
+    "write_meta",
 ]
 
 metadata = sa.MetaData()
@@ -22,10 +26,7 @@ metadata = sa.MetaData()
 def _forecast_columns() -> list[sa.Column]:
     """The point forecast and interval columns of the forecast frame (nullable: a failed
     model keeps its row with these empty)."""
-    return [
-        sa.Column(name, sa.Float, nullable=True)
-        for name in ("yhat", "yhat_lo_80", "yhat_hi_80", "yhat_lo_95", "yhat_hi_95")
-    ]
+    return [sa.Column(name, sa.Float, nullable=True) for name in FORECAST_COLUMNS[1:]]
 
 
 observations_table = sa.Table(
@@ -95,6 +96,21 @@ meta_table = sa.Table(
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
+
+
+def read_meta(engine: Engine, key: str) -> str | None:
+    """The ``service_meta`` value stored under ``key`` (None if absent)."""
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(meta_table.c.value).where(meta_table.c.key == key)
+        ).scalar_one_or_none()
+
+
+def write_meta(engine: Engine, key: str, value: str) -> None:
+    """Store ``value`` under ``key`` in ``service_meta``, replacing any earlier value."""
+    with engine.begin() as conn:
+        conn.execute(meta_table.delete().where(meta_table.c.key == key))
+        conn.execute(meta_table.insert().values(key=key, value=value))
 
 
 def make_engine(url: str) -> Engine:

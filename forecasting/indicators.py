@@ -29,15 +29,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from forecasting.observations import target_history
+from models.base import COMBINED_JAN_FEB_FROM
+
 __all__ = [
     "COMBINED_JAN_FEB_FROM",
     "INDICATORS_USED_COLUMNS",
     "indicator_exog",
     "indicators_used",
 ]
-
-#: First year in which customs publishes January and February as one combined figure.
-COMBINED_JAN_FEB_FROM = 2020
 
 INDICATORS_USED_COLUMNS: tuple[str, ...] = ("series", "period", "value", "released")
 
@@ -47,16 +47,9 @@ def _is_combined_february(period: pd.Period) -> bool:
 
 
 def _indicator_series(info: pd.DataFrame, name: str) -> pd.Series:
-    rows = info[info["series"] == name]
-    if rows.empty:
-        return pd.Series(dtype=float, index=pd.PeriodIndex([], freq="M"), name=name)
-    values = pd.Series(
-        rows["value"].to_numpy(dtype=float),
-        index=pd.PeriodIndex(rows["period"].astype(str), freq="M"),
-        name=name,
-    )
     # an information set holds one row per (series, period); keep the last defensively
-    return values[~values.index.duplicated(keep="last")].sort_index()
+    rows = info[info["series"] == name].drop_duplicates("period", keep="last")
+    return target_history(rows, name)
 
 
 def _with_jan_feb_aggregate(values: pd.Series) -> pd.Series:

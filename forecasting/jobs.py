@@ -74,9 +74,9 @@ def record_missed(period: str, config_path: str | None = None) -> None:
     svc = _service(config_path)
     key = f"missed:{period}"
     value = json.dumps({"period": period, "recorded_at": datetime.now().isoformat()})
-    with svc.engine.begin() as conn:
-        conn.execute(meta_table.delete().where(meta_table.c.key == key))
-        conn.execute(meta_table.insert().values(key=key, value=value))
+    from forecasting.db import write_meta
+
+    write_meta(svc.engine, key, value)
 
 
 def missed_releases(service: Service) -> list[str]:
@@ -94,6 +94,7 @@ def catch_up_tracking(config_path: str | None = None) -> int:
     Raises:
         TrackingError: MLflow is still unreachable (the next run tries again).
     """
+    from forecasting.pipeline import forecast_job_tags
     from forecasting.tracking import log_job_run
 
     svc = _service(config_path)
@@ -110,20 +111,15 @@ def catch_up_tracking(config_path: str | None = None) -> int:
                 for k in ("yhat", "yhat_lo_80", "yhat_hi_80")
                 if pd.notna(ens[k].iloc[0])
             }
-        consensus = rows["consensus"].iloc[0]
+        as_of = str(rows["as_of"].iloc[0])
         run_id = log_job_run(
             svc.settings,
             target,
             run_name=f"forecast {target} {period} (caught up)",
-            params={"target": target, "period": period, "as_of": str(rows["as_of"].iloc[0])},
+            params={"target": target, "period": period, "as_of": as_of},
             metrics=metrics,
             tags={
-                "kind": "forecast-job",
-                "job_id": job_id,
-                "target": target,
-                "target_period": period,
-                "as_of": str(rows["as_of"].iloc[0]),
-                "consensus": "" if pd.isna(consensus) else f"{consensus:g}",
+                **forecast_job_tags(job_id, target, period, as_of, rows["consensus"].iloc[0]),
                 "caught_up": "true",
             },
             artifacts={},

@@ -67,7 +67,7 @@ def _aliases(service: Service, models: Sequence[str] | None) -> list[str]:
     return aliases
 
 
-def _check_target(service: Service, target: str) -> None:
+def _check_target(target: str) -> None:
     from forecasting.config import TARGETS
 
     if target not in TARGETS:
@@ -90,7 +90,7 @@ def backtest(
     """Pseudo-real-time backtest of ``target`` over ``[start, end]``, stored, logged to MLflow
     (parent + child runs) and, with ``register``, the final models registered with the
     champion alias on the best trailing-36-month MAE."""
-    _check_target(service, target)
+    _check_target(target)
     aliases = _aliases(service, models)
     obs = service.observations.frame()
     t0 = time.perf_counter()
@@ -115,16 +115,43 @@ def backtest(
     if log:
         t1 = time.perf_counter()
         try:
-            consensus = service.consensus.best(target).set_index("period")["consensus"]
-            result.run_id = _log_backtest(
-                service, result, aliases, start, end, consensus, parent_run_id
+            _log_and_register(
+                service,
+                result,
+                aliases,
+                start,
+                end,
+                parent_run_id,
+                register=register and champion is not None,
+                obs=obs,
             )
-            if register and champion is not None:
-                _register_final_models(service, result, recent, obs, parent_run_id)
         except TrackingError as exc:
             result.tracking_error = str(exc)
         result.logging_seconds = time.perf_counter() - t1
     return result
+
+
+def _log_and_register(
+    service: Service,
+    result: BacktestResult,
+    aliases: list[str],
+    start: str,
+    end: str,
+    parent_run_id: str | None,
+    *,
+    register: bool,
+    obs: pd.DataFrame | None = None,
+) -> None:
+    """Log ``result`` to MLflow (nested under ``parent_run_id``, against the best consensus)
+    and, with ``register``, register its final models ranked by trailing MAE. ``obs``
+    defaults to the stored observations."""
+    consensus = service.consensus.best(result.target).set_index("period")["consensus"]
+    result.run_id = _log_backtest(service, result, aliases, start, end, consensus, parent_run_id)
+    if register:
+        recent = trailing_mae(result.frame, CHAMPION_WINDOW)
+        if obs is None:
+            obs = service.observations.frame()
+        _register_final_models(service, result, recent, obs, parent_run_id)
 
 
 def _log_backtest(
@@ -195,9 +222,9 @@ def final_forecasters(
     from models.ensemble import inverse_mae_weights
 
     weights = inverse_mae_weights(_known_errors(frame, obs, target, as_of))
+    members = [a for a in fitted if a in out and not model_class(a).supports_exog]
     for alias in combiners:
         cls = model_class(alias)
-        members = [a for a in fitted if a in out and not model_class(a).supports_exog]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -211,13 +238,9 @@ def final_forecasters(
 
 
 def _known_errors(frame: pd.DataFrame, obs: pd.DataFrame, target: str, as_of: date) -> pd.DataFrame:
-    released = first_release_dates(obs, target)
-    f = frame[
-        frame["yhat"].notna() & frame["actual"].notna() & ~frame["model"].isin(list(COMBINERS))
-    ].copy()
-    f = f[f["period"].map(released) < as_of]
-    f["abs_error"] = (f["yhat"] - f["actual"]).abs()
-    return f.loc[:, ["model", "period", "abs_error"]]
+    from forecasting.backtest import known_errors
+
+    return known_errors(frame, first_release_dates(obs, target), as_of)
 
 
 def _register_final_models(
@@ -347,7 +370,7 @@ def forecast_release(
         DataError: the period is not a target period or is already released as of ``as_of``
             (the message states the actual).
     """
-    _check_target(service, target)
+    _check_target(target)
     aliases = _aliases(service, models)
     today = today or as_of or date.today()
     as_of_date = as_of or today + timedelta(days=1)
@@ -418,7 +441,7 @@ def forecast_release(
         from forecasting.indicators import indicators_used
 
         result.indicators = indicators_used(info, list(exog.columns), str(target_p))
-    result.news = _news(service, obs, target, str(target_p), as_of_date, fitted)
+    result.news = _news(service, obs, info, history, target, str(target_p), as_of_date, fitted)
     return result
 
 
@@ -466,6 +489,8 @@ def _attach_combiners(
 def _news(
     service: Service,
     obs: pd.DataFrame,
+    info: pd.DataFrame,
+    history: pd.Series,
     target: str,
     period: str,
     as_of: date,
@@ -473,7 +498,8 @@ def _news(
 ) -> pd.DataFrame | None:
     """The factor model's news decomposition: which indicator releases moved its nowcast of
     ``period`` since the previous nowcast (the ledger's latest earlier ``dfm`` forecast of this
-    period, else the information set right after the last customs print)."""
+    period, else the information set right after the last customs print). ``info`` and
+    ``history`` are the information set as of ``as_of`` and ``target``'s history in it."""
     if "dfm" not in fitted:
         return None
     from forecasting.backtest import exog_indicators
@@ -481,8 +507,6 @@ def _news(
     from models.registry import create_model
 
     target_p = pd.Period(period, freq="M")
-    info = information_set(obs, as_of)
-    history = target_history(info, target)
     history = history[history.index < target_p]
     history = history.loc[: history.last_valid_index()]
     ledger = service.ledger.frame(target=target, period=period)
@@ -517,16 +541,16 @@ def score_period(
         NotReleasedError: the actual is not in the store (nothing is written).
     """
     targets = list(targets or service.settings.targets.names)
-    latest = service.observations.latest()
+    obs = service.observations.frame()
     out = []
     for target in targets:
-        actual_rows = latest[(latest["series"] == target) & (latest["period"] == period)]
-        if actual_rows.empty:
+        actuals = first_release_actuals(obs, target)
+        if period not in actuals.index:
             raise NotReleasedError(
                 f"{target} {period} is not in the store yet: add the release first "
                 f"(forecasting data add --period {period} ... --released DATE); nothing written"
             )
-        actual = float(first_release_actuals(service.observations.frame(), target)[period])
+        actual = float(actuals[period])
         ledger = service.ledger.frame(target=target, period=period)
         ledger = ledger[ledger["yhat"].notna()]
         if ledger.empty:
@@ -563,7 +587,6 @@ def score_period(
                     artifacts={},
                     tables={f"score_{target}_{period}.csv": g},
                 )
-    # the score is recomputable from the ledger; MLflow is a mirror
     return scored
 
 
@@ -585,7 +608,7 @@ def compare(
     Returns:
         (scoreboard, the backtest rows used).
     """
-    _check_target(service, target)
+    _check_target(target)
     aliases = _aliases(service, models)
     cons = service.consensus.best(target)
     if cons.empty:
@@ -656,12 +679,11 @@ def main_job(
 
     today = today or date.today()
     job_id = job_id or f"{origin}-{today.isoformat()}-{uuid.uuid4().hex[:8]}"
+    window = service.settings.backtest.recent_window
     summaries = []
     for target in targets or service.settings.targets.names:
-        obs = service.observations.frame()
-        released = first_release_dates(obs, target)
-        end = max(released[released <= today].index)
-        window = service.settings.backtest.recent_window
+        released = service.observations.release_dates(target)
+        end = max(p for p, d in released.items() if d <= today)
         periods = target_periods("2000-01", end)[-window:]
         cb = (lambda d, n, t=target: progress(t, d, n)) if progress else None
         bt = backtest(
@@ -691,6 +713,20 @@ def ledger_rows(fc: ForecastResult) -> pd.DataFrame:
     r["target"], r["as_of"], r["consensus"] = fc.target, fc.as_of, fc.consensus
     r["period"] = fc.period
     return r
+
+
+def forecast_job_tags(
+    job_id: str, target: str, period: str, as_of: str, consensus: float | None
+) -> dict[str, str]:
+    """The MLflow tags of a forecast job's run (also for runs caught up later)."""
+    return {
+        "kind": "forecast-job",
+        "job_id": job_id,
+        "target": target,
+        "target_period": period,
+        "as_of": as_of,
+        "consensus": "" if pd.isna(consensus) else f"{consensus:g}",
+    }
 
 
 def log_forecast_job(
@@ -745,14 +781,9 @@ def log_forecast_job(
             }
             if ens is not None
             else {},
-            tags={
-                "kind": "forecast-job",
-                "job_id": job_id,
-                "target": fc.target,
-                "target_period": fc.period,
-                "as_of": fc.as_of.isoformat(),
-                "consensus": "" if fc.consensus is None else f"{fc.consensus:g}",
-            },
+            tags=forecast_job_tags(
+                job_id, fc.target, fc.period, fc.as_of.isoformat(), fc.consensus
+            ),
             artifacts={"": chart},
             tables={
                 "forecast.csv": fc.rows,
@@ -760,18 +791,16 @@ def log_forecast_job(
                 **({"news.csv": fc.news} if fc.news is not None else {}),
             },
         )
-        if bt is not None and bt.run_id is None:
-            bt.run_id = _log_backtest(
-                service,
-                bt,
-                list(bt.metrics.index),
-                bt.frame["period"].min(),
-                bt.frame["period"].max(),
-                service.consensus.best(fc.target).set_index("period")["consensus"],
-                run_id,
-            )
-            recent = trailing_mae(bt.frame, CHAMPION_WINDOW)
-            _register_final_models(service, bt, recent, service.observations.frame(), run_id)
+        # the job's backtest ran with log=False: it is logged here, under the job's run
+        _log_and_register(
+            service,
+            bt,
+            list(bt.metrics.index),
+            bt.frame["period"].min(),
+            bt.frame["period"].max(),
+            run_id,
+            register=True,
+        )
         service.ledger.attach_run(job_id, run_id)
         return run_id, chart, None
     except TrackingError as exc:

@@ -19,6 +19,11 @@ def _finish(fig: plt.Figure, ax: plt.Axes, title: str, path: Path) -> Path:
     ax.set_title(title)
     ax.set_ylabel("% y/y")
     ax.legend(loc="best", fontsize=8)
+    return _save(fig, path)
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
+    """Lay out and save the PNG, then free the figure."""
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -36,22 +41,15 @@ def forecast_vs_actual_png(
     rows = rows.sort_values("period")
     x = _x(rows["period"])
     fig, ax = plt.subplots(figsize=(10, 4.5))
-    ax.fill_between(
-        x,
-        rows["yhat_lo_95"],
-        rows["yhat_hi_95"],
-        color="tab:blue",
-        alpha=0.12,
-        label="95% interval",
-    )
-    ax.fill_between(
-        x,
-        rows["yhat_lo_80"],
-        rows["yhat_hi_80"],
-        color="tab:blue",
-        alpha=0.25,
-        label="80% interval",
-    )
+    for level, alpha in ((95, 0.12), (80, 0.25)):
+        ax.fill_between(
+            x,
+            rows[f"yhat_lo_{level}"],
+            rows[f"yhat_hi_{level}"],
+            color="tab:blue",
+            alpha=alpha,
+            label=f"{level}% interval",
+        )
     ax.plot(x, rows["yhat"], "o-", color="tab:blue", ms=3, lw=1, label="forecast")
     ax.plot(x, rows["actual"], "s-", color="black", ms=3, lw=1, label="actual (first release)")
     if consensus is not None and not consensus.empty:
@@ -74,10 +72,7 @@ def residuals_png(rows: pd.DataFrame, title: str, path: Path) -> Path:
     ax1.set_title(f"{title}: actual − forecast")
     ax2.hist(resid, bins=20, color="grey")
     ax2.set_title("distribution")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def fan_chart_png(

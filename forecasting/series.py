@@ -14,7 +14,7 @@ from typing import Literal
 
 import pandas as pd
 
-__all__ = ["SERIES", "SeriesSpec", "known_series", "series_spec"]
+__all__ = ["SERIES", "SeriesSpec", "series_spec"]
 
 Kind = Literal["yoy", "level", "balance", "index"]
 
@@ -46,7 +46,6 @@ class SeriesSpec:
     unit: str
     description: str
     release_rule: Callable[[pd.Period], date] | None = None
-    release_rule_text: str = "carries its own release date"
 
     @property
     def max_abs_yoy(self) -> float:
@@ -92,7 +91,6 @@ SERIES: dict[str, SeriesSpec] = {
             "% y/y, USD",
             "Korea exports (MOTIE)",
             _day_of_next_month(1),
-            "1st of M+1 (MOTIE full-month release)",
         ),
         SeriesSpec(
             "kr_exports_to_china_yoy",
@@ -100,7 +98,6 @@ SERIES: dict[str, SeriesSpec] = {
             "% y/y, USD",
             "Korea exports to China (MOTIE)",
             _day_of_next_month(1),
-            "1st of M+1 (MOTIE full-month release)",
         ),
         SeriesSpec(
             "kr_exports_first20d_yoy",
@@ -108,7 +105,6 @@ SERIES: dict[str, SeriesSpec] = {
             "% y/y, USD",
             "Korea exports, days 1-20 (KCS)",
             _day_of_month(21),
-            "21st of M (Korea Customs Service 20-day flash)",
         ),
         SeriesSpec(
             "kr_exports_first10d_yoy",
@@ -116,7 +112,6 @@ SERIES: dict[str, SeriesSpec] = {
             "% y/y, USD",
             "Korea exports, days 1-10 (KCS)",
             _day_of_month(11),
-            "11th of M (Korea Customs Service 10-day flash)",
         ),
         SeriesSpec(
             "cn_pmi_manufacturing",
@@ -124,7 +119,6 @@ SERIES: dict[str, SeriesSpec] = {
             "index, 50 = no change",
             "China NBS manufacturing PMI",
             _last_day_of_month,
-            "last day of M (NBS)",
         ),
         SeriesSpec(
             "cn_pmi_new_export_orders",
@@ -132,7 +126,6 @@ SERIES: dict[str, SeriesSpec] = {
             "index, 50 = no change",
             "China NBS PMI new export orders",
             _last_day_of_month,
-            "last day of M (NBS)",
         ),
         SeriesSpec(
             "tw_exports_yoy",
@@ -140,7 +133,6 @@ SERIES: dict[str, SeriesSpec] = {
             "% y/y, USD",
             "Taiwan exports (MOF)",
             _day_of_next_month(10),
-            "10th of M+1 (MOF)",
         ),
         SeriesSpec(
             "tw_export_orders_yoy",
@@ -148,7 +140,6 @@ SERIES: dict[str, SeriesSpec] = {
             "% y/y, USD",
             "Taiwan export orders (MOEA)",
             _day_of_next_month(20),
-            "20th of M+1 (MOEA)",
         ),
         SeriesSpec(
             "vn_exports_yoy",
@@ -156,14 +147,9 @@ SERIES: dict[str, SeriesSpec] = {
             "% y/y, USD",
             "Vietnam exports (GSO first estimate)",
             _day_of_month(29),
-            "29th of M (GSO monthly report; month end in February)",
         ),
     )
 }
-
-
-def known_series() -> list[str]:
-    return list(SERIES)
 
 
 def series_spec(name: str) -> SeriesSpec:

@@ -9,12 +9,11 @@ from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from forecasting.calendar import ReleaseCalendar, load_release_calendar
 from forecasting.config import Settings, load_settings
-from forecasting.db import make_engine, meta_table
+from forecasting.db import make_engine, read_meta, write_meta
 from forecasting.observations import ObservationStore
 from forecasting.series import SERIES
 from forecasting.snapshot_loader import (
@@ -104,13 +103,7 @@ def _load_data_directories(service: Service) -> None:
                 continue
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
             key = "datadir:" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:32]
-            with service.engine.connect() as conn:
-                seen = conn.execute(
-                    sa.select(meta_table.c.value).where(meta_table.c.key == key)
-                ).scalar_one_or_none()
-            if seen == digest:
+            if read_meta(service.engine, key) == digest:
                 continue
             service.observations.import_csv(path, today=date.today(), series=path.stem)
-            with service.engine.begin() as conn:
-                conn.execute(meta_table.delete().where(meta_table.c.key == key))
-                conn.execute(meta_table.insert().values(key=key, value=digest))
+            write_meta(service.engine, key, digest)

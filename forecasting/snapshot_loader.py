@@ -6,10 +6,9 @@ import hashlib
 from importlib import resources
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from forecasting.db import meta_table
+from forecasting.db import read_meta, write_meta
 
 __all__ = ["SNAPSHOT_CONSENSUS", "SNAPSHOT_OBSERVATIONS", "snapshot_fingerprint", "snapshot_path"]
 
@@ -30,13 +29,8 @@ def snapshot_fingerprint() -> str:
 
 
 def loaded_fingerprint(engine: Engine) -> str | None:
-    with engine.connect() as conn:
-        return conn.execute(
-            sa.select(meta_table.c.value).where(meta_table.c.key == _META_KEY)
-        ).scalar_one_or_none()
+    return read_meta(engine, _META_KEY)
 
 
 def mark_loaded(engine: Engine, fingerprint: str) -> None:
-    with engine.begin() as conn:
-        conn.execute(meta_table.delete().where(meta_table.c.key == _META_KEY))
-        conn.execute(meta_table.insert().values(key=_META_KEY, value=fingerprint))
+    write_meta(engine, _META_KEY, fingerprint)

@@ -23,7 +23,6 @@ from forecasting.config import Settings
 from forecasting.errors import TrackingError
 
 __all__ = [
-    "champion_version",
     "experiment_name",
     "git_commit",
     "log_backtest",
@@ -242,20 +241,6 @@ def _find_version(client: Any, name: str, model_alias: str, fingerprint: str) ->
         if v.tags.get("model") == model_alias and v.tags.get("data_fingerprint") == fingerprint:
             return str(v.version)
     return None
-
-
-def champion_version(settings: Settings, target: str) -> tuple[str, str] | None:
-    """(version, model alias) of the current champion, or None."""
-    from mlflow.exceptions import MlflowException
-
-    with _mlflow(settings) as mlflow:
-        try:
-            v = mlflow.MlflowClient().get_model_version_by_alias(
-                registered_model_name(target), "champion"
-            )
-        except MlflowException:
-            return None
-        return str(v.version), v.tags.get("model", "")
 
 
 def log_job_run(

@@ -14,6 +14,7 @@ import pandas as pd
 
 from forecasting.errors import DataError
 from forecasting.series import SERIES
+from models.base import is_target_period
 
 __all__ = [
     "OBSERVATION_COLUMNS",
@@ -27,9 +28,8 @@ __all__ = [
 ]
 
 OBSERVATION_COLUMNS = ("series", "period", "value", "released", "source")
-CUSTOMS_SERIES = frozenset(
-    {"exports_yoy", "imports_yoy", "balance_usd_bn", "exports_usd_bn", "imports_usd_bn"}
-)
+#: The China customs series (they carry their own release dates, so have no release rule).
+CUSTOMS_SERIES = frozenset(name for name, spec in SERIES.items() if spec.release_rule is None)
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 MAX_LISTED = 20
 
@@ -137,7 +137,7 @@ def validate_observations(
                 Problem(line, "period", period_txt, "malformed period, expected YYYY-MM")
             )
             continue
-        if series in CUSTOMS_SERIES and period.month == 1 and period.year >= 2020:
+        if series in CUSTOMS_SERIES and not is_target_period(period):
             problems.append(
                 Problem(
                     line,

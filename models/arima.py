@@ -29,7 +29,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from models.base import Forecaster, ModelError, PointForecast, filled_history
+from models.base import Forecaster, ModelError, PointForecast, filled_history, lowest_aic
 
 __all__ = ["ArimaForecaster", "ORDER_GRID"]
 
@@ -68,19 +68,12 @@ class ArimaForecaster(Forecaster):
         y_filled = filled_history(history).to_numpy()
         if np.nanstd(y_filled) == 0:
             raise ModelError("model 'arima': constant history")
-        best: tuple[float, tuple[int, int, int], np.ndarray] | None = None
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            for order in self.grid:
-                try:
-                    aic, params = _css_fit(y_filled, *order)
-                except (ValueError, np.linalg.LinAlgError):
-                    continue
-                if np.isfinite(aic) and (best is None or aic < best[0]):
-                    best = (aic, order, params)
+            best = lowest_aic(self.grid, lambda order: _css_fit(y_filled, *order))
         if best is None:
             raise ModelError("model 'arima': no candidate order could be fitted")
-        _, (p, q, seasonal_q), css_params = best
+        (p, q, seasonal_q), css_params = best
         self.order = (p, q, seasonal_q)
 
         model = _sarimax(history, self.order)

@@ -8,6 +8,11 @@ From 2020 customs publishes January and February as one figure on the ``YYYY-02`
 Public :meth:`Forecaster.fit` / :meth:`Forecaster.predict` validate once; implementations write
 ``_fit`` / ``_predict``. ``_predict`` returns point forecasts and predictive standard deviations
 (or quantiles) for the next monthly steps; the base class turns them into the contract frame.
+A model that forecasts at the frame level (the ensembles) overrides
+:meth:`Forecaster._forecast_frame` instead of ``_predict``.
+
+Also here: the y/y transforms the models share (:func:`log_growth`, :func:`from_log_growth`,
+:func:`log_yoy`) and the AIC choice among candidate fits (:func:`lowest_aic`).
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ from __future__ import annotations
 import contextlib
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -28,7 +34,13 @@ __all__ = [
     "ModelError",
     "PointForecast",
     "filled_history",
+    "from_log_growth",
+    "is_combined_jan_feb",
     "is_target_period",
+    "log_growth",
+    "log_yoy",
+    "lowest_aic",
+    "nest_intervals",
     "next_target_periods",
     "interval_columns",
     "single_threaded_blas",
@@ -45,6 +57,9 @@ FORECAST_COLUMNS: tuple[str, ...] = (
 
 COMBINED_JAN_FEB_FROM = 2020
 
+#: y/y values are clipped above -100% before taking logs (a -100% y/y means no trade at all).
+YOY_FLOOR = -99.0
+
 
 class ModelError(Exception):
     """A model could not be fitted or could not forecast (bad history, failed optimiser)."""
@@ -60,6 +75,11 @@ def interval_columns(levels: tuple[int, ...] = (80, 95)) -> list[str]:
 def is_target_period(period: pd.Period) -> bool:
     """True if customs publishes ``period`` on its own (no ``YYYY-01`` from 2020)."""
     return not (period.month == 1 and period.year >= COMBINED_JAN_FEB_FROM)
+
+
+def is_combined_jan_feb(period: pd.Period) -> bool:
+    """True if ``period`` is a ``YYYY-02`` row holding the combined Jan–Feb figure (2020 on)."""
+    return period.month == 2 and period.year >= COMBINED_JAN_FEB_FROM
 
 
 def next_target_periods(last: pd.Period, horizon: int) -> list[pd.Period]:
@@ -90,6 +110,51 @@ def filled_history(history: pd.Series) -> pd.Series:
             limit_direction="both"
         )
     return filled
+
+
+def log_growth(yoy: pd.Series) -> pd.Series:
+    """A y/y growth rate in % as 100 × the log growth rate: ``100·log(1 + y/100)``."""
+    return 100.0 * np.log1p(yoy.astype(float) / 100.0)
+
+
+def from_log_growth(log_rate: np.ndarray | float) -> np.ndarray:
+    """Inverse of :func:`log_growth`: ``100·(exp(l/100) − 1)``."""
+    return 100.0 * np.expm1(np.asarray(log_rate, dtype=float) / 100.0)
+
+
+def log_yoy(yoy: object) -> np.ndarray:
+    """``log(1 + g/100)`` of y/y values ``g`` clipped at :data:`YOY_FLOOR` (no ×100)."""
+    return np.log1p(np.maximum(np.asarray(yoy, dtype=float), YOY_FLOOR) / 100.0)
+
+
+_Candidate = TypeVar("_Candidate")
+_Result = TypeVar("_Result")
+
+
+def lowest_aic(
+    candidates: Iterable[_Candidate],
+    fit: Callable[[_Candidate], tuple[float, _Result]],
+    on_error: Callable[[_Candidate, Exception], None] | None = None,
+) -> tuple[_Candidate, _Result] | None:
+    """Fit each candidate in turn and keep the one with the lowest finite AIC.
+
+    ``fit(candidate)`` returns ``(aic, result)``; a candidate whose fit raises ``ValueError``
+    or ``LinAlgError`` is skipped (and passed to ``on_error``). The first candidate wins a tie.
+
+    Returns:
+        ``(candidate, result)`` of the best fit, or None if no candidate gave a finite AIC.
+    """
+    best: tuple[float, _Candidate, _Result] | None = None
+    for candidate in candidates:
+        try:
+            aic, result = fit(candidate)
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            if on_error is not None:
+                on_error(candidate, exc)
+            continue
+        if np.isfinite(aic) and (best is None or aic < best[0]):
+            best = (aic, candidate, result)
+    return None if best is None else (best[1], best[2])
 
 
 @dataclass(frozen=True)
@@ -184,6 +249,27 @@ class Forecaster(ABC):
             raise ModelError(f"model {self.alias!r}: predict called before fit")
         if horizon < 1:
             raise ModelError(f"horizon must be >= 1, got {horizon}")
+        return self._forecast_frame(horizon, exog, levels)
+
+    def _compute_context(self) -> contextlib.AbstractContextManager[Any]:
+        return single_threaded_blas() if self.limit_blas_threads else contextlib.nullcontext()
+
+    # -- implementations ----------------------------------------------------------------------
+    @abstractmethod
+    def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None: ...
+
+    @abstractmethod
+    def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast: ...
+
+    def _forecast_frame(
+        self, horizon: int, exog: pd.DataFrame | None, levels: tuple[int, ...]
+    ) -> pd.DataFrame:
+        """The contract frame of :meth:`predict` (whose arguments are already checked).
+
+        The default drops ``exog`` unless the model supports it, forecasts the monthly steps
+        with ``_predict``, builds the frame and refuses implausible forecasts. A model that
+        combines whole frames (the ensembles) overrides this instead of ``_predict``.
+        """
         last = self._history.index[-1]
         targets = next_target_periods(last, horizon)
         steps = (targets[-1] - last).n
@@ -199,16 +285,6 @@ class Forecaster(ABC):
         out = _to_frame(pf, last, targets, levels, self.alias)
         _check_plausible(out, self._history, self.alias)
         return out
-
-    def _compute_context(self) -> contextlib.AbstractContextManager[Any]:
-        return single_threaded_blas() if self.limit_blas_threads else contextlib.nullcontext()
-
-    # -- implementations ----------------------------------------------------------------------
-    @abstractmethod
-    def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None: ...
-
-    @abstractmethod
-    def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast: ...
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(alias={self.alias!r})"
@@ -245,8 +321,6 @@ def _to_frame(
         raise ModelError(f"model {alias!r} returned {len(mean)} steps, needed {max(idx) + 1}")
     yhat = mean[idx]
     out = pd.DataFrame({"period": [str(p) for p in targets], "yhat": yhat})
-    # narrowest level first so that wider intervals can be made to contain narrower ones
-    inner_lo, inner_hi = yhat, yhat
     for level in sorted(levels):
         lo_q, hi_q = (1 - level / 100) / 2, 1 - (1 - level / 100) / 2
         lo_given = _quantile_lookup(pf.quantiles, lo_q)
@@ -263,16 +337,25 @@ def _to_frame(
             lo, hi = yhat - z * sd, yhat + z * sd
         else:
             raise ModelError(f"model {alias!r} gave neither sd, samples nor {level}% quantiles")
-        # guard: intervals contain the point forecast and nest across levels (skewed
-        # simulated distributions can otherwise put the mean just outside a sample quantile)
-        lo, hi = np.minimum(lo, inner_lo), np.maximum(hi, inner_hi)
-        inner_lo, inner_hi = lo, hi
         out[f"yhat_lo_{level}"] = lo
         out[f"yhat_hi_{level}"] = hi
+    # skewed simulated distributions can otherwise put the mean just outside a sample quantile
+    nest_intervals(out, levels)
     out = out.loc[:, ["period", "yhat", *interval_columns(levels)]]
     if not np.all(np.isfinite(out.drop(columns="period").to_numpy())):
         raise ModelError(f"model {alias!r} produced non-finite forecasts")
     return out
+
+
+def nest_intervals(frame: pd.DataFrame, levels: tuple[int, ...]) -> None:
+    """In place: widen each level's bounds so that the interval contains ``yhat`` and the
+    intervals of the narrower levels (narrowest level first)."""
+    inner_lo = inner_hi = frame["yhat"].to_numpy()
+    for level in sorted(levels):
+        lo = np.minimum(frame[f"yhat_lo_{level}"].to_numpy(), inner_lo)
+        hi = np.maximum(frame[f"yhat_hi_{level}"].to_numpy(), inner_hi)
+        frame[f"yhat_lo_{level}"], frame[f"yhat_hi_{level}"] = lo, hi
+        inner_lo, inner_hi = lo, hi
 
 
 #: A forecast further from the history's median than this many times the history's range is
@@ -280,14 +363,28 @@ def _to_frame(
 IMPLAUSIBLE_RANGES = 5.0
 
 
+def _deviation(values: np.ndarray, history: pd.Series) -> tuple[float, float]:
+    """(largest distance of ``values`` from the history's median, the plausible limit)."""
+    observed = history.dropna().to_numpy(dtype=float)
+    spread = float(np.ptp(observed)) if len(observed) else 0.0
+    center = float(np.median(observed)) if len(observed) else 0.0
+    limit = IMPLAUSIBLE_RANGES * max(spread, 1.0)
+    worst = float(np.max(np.abs(np.asarray(values, dtype=float) - center)))
+    return worst, limit
+
+
+def _is_plausible(values: np.ndarray, history: pd.Series) -> bool:
+    """True if ``values`` are finite and none is further from the history's median than
+    IMPLAUSIBLE_RANGES times the history's range."""
+    worst, limit = _deviation(values, history)
+    return bool(np.all(np.isfinite(values)) and worst <= limit)
+
+
 def _check_plausible(out: pd.DataFrame, history: pd.Series, alias: str) -> None:
     """Refuse forecasts far outside anything the history has seen (see IMPLAUSIBLE_RANGES)."""
-    values = history.dropna().to_numpy(dtype=float)
-    spread = float(np.ptp(values)) if len(values) else 0.0
-    center = float(np.median(values)) if len(values) else 0.0
-    limit = IMPLAUSIBLE_RANGES * max(spread, 1.0)
-    worst = float(np.max(np.abs(out["yhat"].to_numpy(dtype=float) - center)))
-    if worst > limit:
+    yhat = out["yhat"].to_numpy(dtype=float)
+    if not _is_plausible(yhat, history):
+        worst, _ = _deviation(yhat, history)
         raise ModelError(
             f"model {alias!r} produced an implausible forecast ({worst:.3g} away from the "
             f"history's median, more than {IMPLAUSIBLE_RANGES:g}x the history's range)"

@@ -30,24 +30,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from models.base import Forecaster, ModelError, PointForecast, is_target_period
-from models.dynamic_regression import (
-    DEFAULT_INDICATORS,
-    forecast_frame,
-    lag12_with_jan_feb,
-    nowcast_inputs,
+from models.base import (
+    ModelError,
+    PointForecast,
+    from_log_growth,
+    is_target_period,
+    log_growth,
 )
+from models.dynamic_regression import DEFAULT_INDICATORS, NowcastForecaster, lag12_with_jan_feb
 
 __all__ = ["BridgeForecaster", "ridge_path_errors"]
-
-
-def log_growth(yoy: pd.Series) -> pd.Series:
-    """A y/y growth rate in % as 100 × the log growth rate: ``100·log(1 + y/100)``."""
-    return 100.0 * np.log1p(yoy.astype(float) / 100.0)
-
-
-def from_log_growth(log_rate: np.ndarray | float) -> np.ndarray:
-    return 100.0 * np.expm1(np.asarray(log_rate, dtype=float) / 100.0)
 
 
 def is_growth_rate(name: str) -> bool:
@@ -97,12 +89,10 @@ def ridge_path_errors(
     return errors
 
 
-class BridgeForecaster(Forecaster):
+class BridgeForecaster(NowcastForecaster):
     """Ridge bridge regression; penalty by time-series CV; intervals from its own OOS errors."""
 
     alias = "bridge"
-    supports_exog = True
-    min_history = 36
 
     def __init__(
         self,
@@ -142,9 +132,7 @@ class BridgeForecaster(Forecaster):
         return pd.DataFrame(feats, index=grid)
 
     def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
-        inputs = nowcast_inputs(history, exog, self.indicators, self.alias, self.min_overlap)
-        self.used_indicators = inputs.used
-        self._inputs = inputs
+        inputs = self._select_inputs(history, exog)
         hist_grid = history.index
         target = log_growth(history)
         block = self._indicator_block(inputs.frame.reindex(hist_grid))
@@ -166,22 +154,12 @@ class BridgeForecaster(Forecaster):
         mae = np.abs(yoy_err).mean(axis=1)
         best = int(np.argmin(mae))
         self.alpha = self.alphas[best]
-        self._oos_errors = yoy_err[best]
         self._sigma = float(np.sqrt(np.mean(yoy_err[best] ** 2)))
         self._model = _Ridge(x, y, self.alpha)
 
     def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
-        last = self._history.index[-1]
-        periods = pd.period_range(last + 1, periods=steps, freq="M")
-        frame = forecast_frame(
-            self._history, exog, self.used_indicators, self.alias, self._inputs.frame, periods
-        )
-        grid = pd.period_range(self._history.index[0], periods[-1], freq="M")
-        block = (
-            self._indicator_block(frame.reindex(grid))
-            if self.used_indicators
-            else (pd.DataFrame(index=grid))
-        )
+        periods, frame, grid = self._forecast_inputs(steps, exog)
+        block = self._indicator_block(frame.reindex(grid))
         target = log_growth(self._history.reindex(grid))
         mean = np.full(steps, np.nan)
         sd = np.full(steps, np.nan)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from models.base import Forecaster, ModelError, PointForecast, is_target_period
+from models.base import Forecaster, ModelError, PointForecast, _is_plausible, next_target_periods
 from models.dynamic_regression import nowcast_inputs
 
 __all__ = ["DFM_INDICATORS", "NEWS_COLUMNS", "DynamicFactorNowcaster"]
@@ -116,22 +116,17 @@ class DynamicFactorNowcaster(Forecaster):
                 f"{_DIVERGED_VARIANCE:g} on standardised data) with and without indicators"
             )
         self._endog_frame = endog
-        self._last = history.index[-1]
 
     def _plausible_fit(self, endog: pd.DataFrame, history: pd.Series) -> bool:
         """False if the fitted model's target path (in-sample and the rows after the history)
         runs far outside the history (an EM run off without tripping the parameter check)."""
-        from models.base import IMPLAUSIBLE_RANGES
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pred = self._res.get_prediction(start=0, end=len(endog) - 1)
         path = np.asarray(pred.predicted_mean, dtype=float)
         if path.ndim == 2:
             path = path[:, list(endog.columns).index(_TARGET)]
-        values = history.dropna().to_numpy(dtype=float)
-        limit = IMPLAUSIBLE_RANGES * max(float(np.ptp(values)), 1.0)
-        return bool(np.all(np.isfinite(path)) and np.max(np.abs(path - np.median(values))) <= limit)
+        return _is_plausible(path, history)
 
     def _fit_endog(self, model_cls: type, endog: pd.DataFrame) -> bool:
         """Fit on ``endog`` with at most ``maxiter`` EM iterations (then 8, then 3); False if
@@ -166,7 +161,7 @@ class DynamicFactorNowcaster(Forecaster):
 
     def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
         res, endog = self._results_for(exog if self.used_indicators else None)
-        periods = pd.period_range(self._last + 1, periods=steps, freq="M")
+        periods = pd.period_range(self._history.index[-1] + 1, periods=steps, freq="M")
         start = (periods[0] - endog.index[0]).n  # may equal nobs: a pure forecast
         end = start + steps - 1
         with warnings.catch_warnings():
@@ -211,9 +206,7 @@ class DynamicFactorNowcaster(Forecaster):
         if self._history is None:
             raise ModelError(f"model {self.alias!r}: news called before fit")
         if period is None:
-            target = self._last + 1
-            while not is_target_period(target):
-                target += 1
+            target = next_target_periods(self._history.index[-1], 1)[0]
         else:
             target = pd.Period(period, freq="M")
         history = self._history if previous_history is None else previous_history
@@ -259,7 +252,6 @@ class DynamicFactorNowcaster(Forecaster):
                     }
                 )
         out = pd.DataFrame(rows, columns=list(NEWS_COLUMNS))
-        out["indicator"] = out["indicator"].replace({_TARGET: "target"})
         order = out["impact"].abs().sort_values(ascending=False).index
         return out.loc[order].reset_index(drop=True)
 

@@ -7,7 +7,8 @@ back enters as a regressor (the base effect). Intervals come from the state-spac
 
 This module also holds the helpers the three nowcasting models share (:func:`nowcast_inputs`):
 how an ``exog`` frame is checked, which indicator columns a fit may use, and how the
-combined Jan–Feb months are filled.
+combined Jan–Feb months are filled; :class:`NowcastForecaster` is the fit/predict preamble of
+``dynreg`` and ``bridge``.
 
 Exog contract (all three nowcasting models)
     ``fit(history, exog)``: ``exog`` is a frame on a monthly ``PeriodIndex`` whose columns
@@ -28,16 +29,26 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from models.base import Forecaster, ModelError, PointForecast, is_target_period
+from models.base import (
+    Forecaster,
+    ModelError,
+    PointForecast,
+    is_combined_jan_feb,
+    is_target_period,
+    lowest_aic,
+)
 
 __all__ = [
     "DEFAULT_INDICATORS",
     "DynamicRegressionForecaster",
+    "NowcastForecaster",
     "NowcastInputs",
+    "forecast_frame",
     "lag12_with_jan_feb",
     "nowcast_inputs",
 ]
@@ -107,14 +118,13 @@ def nowcast_inputs(
     aligned = exog.reindex(grid)
     y = history.reindex(grid)
     used: list[str] = []
-    for name in indicators:
+    # with nothing to forecast no indicator is used
+    for name in indicators if future_targets else ():
         if name not in aligned.columns:
             continue
         col = pd.to_numeric(aligned[name], errors="coerce")
-        if future_targets and col.loc[future_targets].isna().any():
+        if col.loc[future_targets].isna().any():
             continue  # not released for a month to forecast: not used for this nowcast
-        if not future_targets:
-            continue  # nothing to forecast with it
         overlap = int((col.notna() & y.notna()).sum())
         if overlap >= min_overlap and float(np.nanstd(col.to_numpy(dtype=float))) > 0:
             used.append(name)
@@ -188,7 +198,7 @@ def lag12_with_jan_feb(y: pd.Series) -> pd.Series:
     """
     lag = y.shift(12)
     for period in y.index:
-        if period.month == 2 and period.year == 2020:
+        if is_combined_jan_feb(period) and not is_combined_jan_feb(period - 12):
             jan, feb = period - 13, period - 12
             if jan in y.index and feb in y.index:
                 vals = y.loc[[jan, feb]].dropna()
@@ -205,7 +215,41 @@ def _combined_january_filled(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-class DynamicRegressionForecaster(Forecaster):
+class NowcastForecaster(Forecaster):
+    """The fit/predict preamble ``dynreg`` and ``bridge`` share (exog contract above).
+
+    Subclasses set ``indicators`` and ``min_overlap``; :meth:`_select_inputs` (at fit time)
+    sets ``used_indicators``, :meth:`_forecast_inputs` (at predict time) gives the frame.
+    """
+
+    supports_exog = True
+    min_history = 36
+    indicators: tuple[str, ...]
+    min_overlap: int
+    used_indicators: tuple[str, ...]
+
+    def _select_inputs(self, history: pd.Series, exog: pd.DataFrame | None) -> NowcastInputs:
+        """Choose the usable indicators (:func:`nowcast_inputs`) and keep them for predict."""
+        inputs = nowcast_inputs(history, exog, self.indicators, self.alias, self.min_overlap)
+        self.used_indicators = inputs.used
+        self._inputs = inputs
+        return inputs
+
+    def _forecast_inputs(
+        self, steps: int, exog: pd.DataFrame | None
+    ) -> tuple[pd.PeriodIndex, pd.DataFrame, pd.PeriodIndex]:
+        """(the ``steps`` months to forecast, the used indicators for them (see
+        :func:`forecast_frame`), the monthly grid from the history's start to the last one)."""
+        last = self._history.index[-1]
+        periods = pd.period_range(last + 1, periods=steps, freq="M")
+        frame = forecast_frame(
+            self._history, exog, self.used_indicators, self.alias, self._inputs.frame, periods
+        )
+        grid = pd.period_range(self._history.index[0], periods[-1], freq="M")
+        return periods, frame, grid
+
+
+class DynamicRegressionForecaster(NowcastForecaster):
     """SARIMAX: the target y/y on the same-month indicators and ``y_{t-12}``, ARMA errors.
 
     Regressors: each used indicator (module docstring) and the target twelve months back
@@ -225,8 +269,6 @@ class DynamicRegressionForecaster(Forecaster):
     """
 
     alias = "dynreg"
-    supports_exog = True
-    min_history = 36
 
     def __init__(
         self,
@@ -252,9 +294,7 @@ class DynamicRegressionForecaster(Forecaster):
         from statsmodels.tools.sm_exceptions import ConvergenceWarning
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-        inputs = nowcast_inputs(history, exog, self.indicators, self.alias, self.min_overlap)
-        self.used_indicators = inputs.used
-        self._inputs = inputs
+        inputs = self._select_inputs(history, exog)
         grid = inputs.frame.index
         x = self._regressors(history.reindex(grid), inputs.frame).loc[: history.index[-1]]
         z = history.copy()
@@ -267,35 +307,35 @@ class DynamicRegressionForecaster(Forecaster):
                 "year earlier and every regressor; too few to fit"
             )
         self._xcols = list(x.columns)
-        best = None
+
+        def fit(candidate: tuple[tuple[int, int, int], Any]) -> tuple[float, Any]:
+            res = candidate[1].fit(disp=False, maxiter=self.maxiter)
+            return res.aic, res
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.simplefilter("ignore", UserWarning)
             warnings.simplefilter("ignore", RuntimeWarning)
-            for order in self.orders:
-                model = SARIMAX(
-                    z.to_numpy(),
-                    exog=x.to_numpy(),
-                    order=order,
-                    trend="c" if order[1] == 0 else "n",
+            # built before the AIC loop: an error building a model is raised, not skipped
+            built = [
+                (
+                    order,
+                    SARIMAX(
+                        z.to_numpy(),
+                        exog=x.to_numpy(),
+                        order=order,
+                        trend="c" if order[1] == 0 else "n",
+                    ),
                 )
-                try:
-                    res = model.fit(disp=False, maxiter=self.maxiter)
-                except (np.linalg.LinAlgError, ValueError):
-                    continue
-                if np.isfinite(res.aic) and (best is None or res.aic < best[0]):
-                    best = (res.aic, order, res)
+                for order in self.orders
+            ]
+            best = lowest_aic(built, fit)
         if best is None:
             raise ModelError(f"model {self.alias!r}: no ARMA order could be estimated")
-        _, self.order, self._res = best
+        (self.order, _), self._res = best
 
     def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
-        last = self._history.index[-1]
-        periods = pd.period_range(last + 1, periods=steps, freq="M")
-        frame = forecast_frame(
-            self._history, exog, self.used_indicators, self.alias, self._inputs.frame, periods
-        )
-        grid = pd.period_range(self._history.index[0], periods[-1], freq="M")
+        periods, frame, grid = self._forecast_inputs(steps, exog)
         y_grid = self._history.reindex(grid)
         x = self._regressors(y_grid, frame.reindex(grid)).loc[periods, self._xcols]
         if x.isna().to_numpy().any():

@@ -17,7 +17,14 @@ from typing import ClassVar, Literal
 import numpy as np
 import pandas as pd
 
-from models.base import FORECAST_COLUMNS, Forecaster, ModelError, PointForecast, interval_columns
+from models.base import (
+    FORECAST_COLUMNS,
+    Forecaster,
+    ModelError,
+    PointForecast,
+    interval_columns,
+    nest_intervals,
+)
 
 __all__ = [
     "DEFAULT_MEMBERS",
@@ -187,17 +194,14 @@ class EnsembleForecaster(Forecaster):
         if not self.fitted_members:
             raise ModelError(f"model {self.alias!r}: every member failed: {self.failed_members}")
 
-    def predict(
-        self,
-        horizon: int,
-        exog: pd.DataFrame | None = None,
-        levels: tuple[int, ...] = (80, 95),
+    def _forecast_frame(
+        self, horizon: int, exog: pd.DataFrame | None, levels: tuple[int, ...]
     ) -> pd.DataFrame:
-        """Combine the fitted members' forecasts for the next ``horizon`` target periods."""
-        if self._history is None:
-            raise ModelError(f"model {self.alias!r}: predict called before fit")
-        if horizon < 1:
-            raise ModelError(f"horizon must be >= 1, got {horizon}")
+        """Combine the fitted members' forecasts for the next ``horizon`` target periods.
+
+        ``exog`` goes to the members as given. No plausibility check of its own: each member
+        forecast passed its own, and a weighted mean or a median stays among them.
+        """
         parts: list[pd.DataFrame] = []
         for alias, model in self.fitted_members.items():
             try:
@@ -212,16 +216,11 @@ class EnsembleForecaster(Forecaster):
         out = out.loc[:, ["period", "yhat", *interval_columns(levels)]]
         # both combinations preserve each member's lo <= yhat <= hi ordering; this only
         # guards against members whose bounds are missing for some level
-        inner_lo, inner_hi = out["yhat"].to_numpy(), out["yhat"].to_numpy()
-        for level in sorted(levels):
-            lo = np.minimum(out[f"yhat_lo_{level}"].to_numpy(), inner_lo)
-            hi = np.maximum(out[f"yhat_hi_{level}"].to_numpy(), inner_hi)
-            out[f"yhat_lo_{level}"], out[f"yhat_hi_{level}"] = lo, hi
-            inner_lo, inner_hi = lo, hi
+        nest_intervals(out, levels)
         return out.reset_index(drop=True)
 
     def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
-        raise NotImplementedError("ensembles combine at the frame level; see predict()")
+        raise NotImplementedError("never called: ensembles override _forecast_frame")
 
 
 class MedianEnsembleForecaster(EnsembleForecaster):

@@ -10,11 +10,12 @@ Both candidates are linear, so ``get_prediction`` gives exact (analytical) predi
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from models.base import Forecaster, ModelError, PointForecast, filled_history
+from models.base import Forecaster, ModelError, PointForecast, filled_history, lowest_aic
 
 __all__ = ["EtsForecaster", "ETS_CANDIDATES"]
 
@@ -45,27 +46,24 @@ class EtsForecaster(Forecaster):
 
         # a Series on a RangeIndex: statsmodels' get_prediction needs an indexed endog
         y = pd.Series(filled_history(history).to_numpy(dtype=float))
-        best = None
         errors: list[str] = []
-        for name in self.candidates:
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    result = ETSModel(y, error="add", **ETS_CANDIDATES[name]).fit(disp=False)
-            except (ValueError, np.linalg.LinAlgError) as exc:
-                errors.append(f"{name}: {exc}")
-                continue
-            if np.isfinite(result.aic) and (best is None or result.aic < best[0]):
-                best = (result.aic, name, result)
+
+        def fit(name: str) -> tuple[float, Any]:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = ETSModel(y, error="add", **ETS_CANDIDATES[name]).fit(disp=False)
+            return result.aic, result
+
+        best = lowest_aic(self.candidates, fit, lambda name, exc: errors.append(f"{name}: {exc}"))
         if best is None:
             raise ModelError(f"model {self.alias!r}: no ETS candidate could be fitted {errors}")
-        _, self.spec, self._result = best
-        self._nobs = y.size
+        self.spec, self._result = best
 
     def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
+        nobs = len(self._history)  # the filled grid the model was fitted on
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pred = self._result.get_prediction(start=self._nobs, end=self._nobs + steps - 1)
+            pred = self._result.get_prediction(start=nobs, end=nobs + steps - 1)
         mean = np.asarray(pred.predicted_mean, dtype=float)
         sd = np.sqrt(np.asarray(pred.var_pred_mean, dtype=float))
         return PointForecast(mean=mean, sd=sd)

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.base import Forecaster, ModelError, PointForecast, is_target_period
+from models.base import Forecaster, ModelError, PointForecast, is_combined_jan_feb
 
 __all__ = ["LNY_WINDOWS", "ProphetLnyForecaster", "lny_date", "lny_regressors"]
 
@@ -98,7 +98,7 @@ def lny_regressors(
     periods = list(periods)
     out: dict[str, list[float]] = {name: [] for name in windows}
     for p in periods:
-        combined = p.month == 2 and not is_target_period(p - 1)
+        combined = is_combined_jan_feb(p)
         for name, (first, last) in windows.items():
             now = _month_share(p, first, last, combined)
             before = _month_share(p - 12, first, last, combined)
@@ -112,7 +112,8 @@ def _quiet_stan_logging() -> None:
     optional plotly import logs an ERROR). A fit that really fails raises instead.
 
     ``cmdstanpy.utils.get_logger`` installs its handler and sets the level to DEBUG the first
-    time it runs, so it is called before the level is set.
+    time it runs, so it is called before the level is set. Call this before importing
+    ``prophet`` (whose import logs the plotly ERROR).
     """
     from cmdstanpy.utils import get_logger
 
@@ -140,10 +141,9 @@ class ProphetLnyForecaster(Forecaster):
         self._model = None
 
     def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
-        logging.getLogger("prophet.plot").setLevel(logging.CRITICAL)
+        _quiet_stan_logging()
         from prophet import Prophet
 
-        _quiet_stan_logging()
         obs = history.dropna()
         frame = pd.DataFrame({"ds": obs.index.to_timestamp(), "y": obs.to_numpy(dtype=float)})
         frame = pd.concat([frame, lny_regressors(obs.index)], axis=1)

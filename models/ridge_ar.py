@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.base import Forecaster, PointForecast, filled_history
+from models.base import Forecaster, PointForecast, filled_history, log_yoy
 
 __all__ = ["RidgeArForecaster"]
 
@@ -36,7 +36,6 @@ Y_LAGS: tuple[int, ...] = (1, 2, 3, 12, 13)
 Z_LAGS: tuple[int, ...] = (0, 1, 2)
 ALPHAS: np.ndarray = np.logspace(-1, 3, 13)
 _SEASON = 12
-_FLOOR = -99.0
 
 
 class RidgeArForecaster(Forecaster):
@@ -52,7 +51,7 @@ class RidgeArForecaster(Forecaster):
 
     def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
         y = filled_history(history).to_numpy(dtype=float)
-        log_g = np.log1p(np.maximum(y, _FLOOR) / 100.0)
+        log_g = log_yoy(y)
         z = np.full_like(y, np.nan)
         z[_SEASON:] = 100.0 * (log_g[_SEASON:] + log_g[:-_SEASON])
         first = max(max(Y_LAGS) - 1, _SEASON + max(Z_LAGS))

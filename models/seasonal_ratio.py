@@ -35,12 +35,19 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from models.base import Forecaster, ModelError, PointForecast, filled_history, is_target_period
+from models.base import (
+    Forecaster,
+    ModelError,
+    PointForecast,
+    filled_history,
+    is_combined_jan_feb,
+    is_target_period,
+    log_yoy,
+)
 
 __all__ = ["SeasonalRatioForecaster", "seasonal_ratio_log_yoy"]
 
 _SEASON = 12
-_FLOOR = -99.0
 _N_DRAWS = 400
 
 
@@ -89,9 +96,7 @@ class SeasonalRatioForecaster(Forecaster):
 
     def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
         filled = filled_history(history)
-        self._log = pd.Series(
-            np.log1p(np.maximum(filled.to_numpy(dtype=float), _FLOOR) / 100.0), index=filled.index
-        )
+        self._log = pd.Series(log_yoy(filled), index=filled.index)
         known = dict(self._log.items())
         errors: list[float] = []
         observed = [p for p in history.index if is_target_period(p) and pd.notna(history[p])]
@@ -117,7 +122,7 @@ class SeasonalRatioForecaster(Forecaster):
     ) -> float:
         """A combined Jan–Feb target is the mean of its two months' forecasts."""
         z = self._month_forecast(log_yoy, last, period)
-        if not is_target_period(period - 1) and period.month == 2:
+        if is_combined_jan_feb(period):
             both = [
                 v for v in (z, self._month_forecast(log_yoy, last, period - 1)) if np.isfinite(v)
             ]
@@ -137,7 +142,7 @@ class SeasonalRatioForecaster(Forecaster):
             mean_log[i] = z
         for i in range(steps):  # combined Jan–Feb: mean of the two months
             month = last + i + 1
-            if month.month == 2 and not is_target_period(month - 1) and i >= 1:
+            if is_combined_jan_feb(month) and i >= 1:
                 mean_log[i] = 0.5 * (mean_log[i] + mean_log[i - 1])
         sd = self._sigma * np.sqrt(np.arange(1, steps + 1))
         z = stats.norm.ppf((np.arange(_N_DRAWS) + 0.5) / _N_DRAWS)

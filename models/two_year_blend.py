@@ -24,26 +24,17 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from models.base import Forecaster, ModelError, PointForecast
+from models.base import (
+    Forecaster,
+    ModelError,
+    PointForecast,
+    from_log_growth,
+    is_target_period,
+    log_growth,
+)
+from models.dynamic_regression import lag12_with_jan_feb
 
 __all__ = ["TwoYearBlendForecaster"]
-
-
-def _L(x: object) -> np.ndarray:  # noqa: N802 - log growth, as in the docstring
-    return 100.0 * np.log1p(np.asarray(x, dtype=float) / 100.0)
-
-
-def _iL(x: object) -> np.ndarray:  # noqa: N802
-    return 100.0 * np.expm1(np.asarray(x, dtype=float) / 100.0)
-
-
-def _lag12(s: pd.Series) -> pd.Series:
-    """Lag 12; for the first combined Jan–Feb (2020-02) the mean of 2019-01 and 2019-02."""
-    lag = s.shift(12)
-    for p in s.index:
-        if p.month == 2 and p.year == 2020 and (p - 13) in s.index:
-            lag.loc[p] = pd.Series([s.get(p - 13), s.get(p - 12)], dtype=float).mean()
-    return lag
 
 
 class TwoYearBlendForecaster(Forecaster):
@@ -69,9 +60,8 @@ class TwoYearBlendForecaster(Forecaster):
         self.exclude_jan_feb_two_year = exclude_jan_feb_two_year
 
     def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
-        if exog is None:
-            exog = pd.DataFrame(index=history.index, columns=list(self.indicators), dtype=float)
-        self._fit_exog = exog
+        """Nothing to do: both regressions are fitted at predict time, on the exog given then
+        (or the fit's ``exog``, kept by the base class)."""
 
     def _one(  # noqa: PLR0913 - one regression, all its pieces
         self,
@@ -89,8 +79,8 @@ class TwoYearBlendForecaster(Forecaster):
         for n in names:
             if n not in ex:
                 continue
-            lv = pd.Series(_L(ex[n].reindex(grid)), index=grid)
-            X[n] = lv + _lag12(lv) if two_year else lv
+            lv = log_growth(ex[n].reindex(grid))
+            X[n] = lv + lag12_with_jan_feb(lv) if two_year else lv
         # drop regressors not released for every future target period
         X = X[[c for c in X.columns if X.loc[future, c].notna().all()]]
         if two_year:
@@ -122,15 +112,17 @@ class TwoYearBlendForecaster(Forecaster):
         return pred, float(np.std(res))
 
     def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
-        ex = self._fit_exog if exog is None else exog
+        ex = self._exog if exog is None else exog
+        if ex is None:  # univariate: no indicator column has values
+            ex = pd.DataFrame(index=self._history.index, columns=list(self.indicators), dtype=float)
         last = self._history.index[-1]
         future = pd.period_range(last + 1, periods=steps, freq="M")
         grid = pd.period_range(min(self._history.index[0], ex.index[0]), future[-1], freq="M")
         ex = ex.reindex(grid)
         y = self._history.reindex(grid)
         # combined Januaries (NaN) take no part; the Feb row holds the Jan–Feb figure
-        ly = pd.Series(_L(y), index=grid)
-        ly12 = _lag12(ly)
+        ly = log_growth(y)
+        ly12 = lag12_with_jan_feb(ly)
         if ly12.loc[future].isna().any():
             # combined January rows: copy Feb's lag; beyond 12 months ahead unsupported
             ly12 = ly12.copy()
@@ -139,7 +131,7 @@ class TwoYearBlendForecaster(Forecaster):
                     ly12.loc[p] = ly12.loc[p + 1]
         ex_f = ex.copy()
         for p in future:  # a combined-January row uses the Jan–Feb aggregate (if known)
-            if p.month == 1 and p.year >= 2020 and (p + 1) in ex_f.index:
+            if not is_target_period(p) and (p + 1) in ex_f.index:
                 ex_f.loc[p] = ex_f.loc[p + 1]
         p1, s1 = self._one(
             ly, ly12, ex_f, grid, future, self.level_indicators, False, self.alpha_level, False
@@ -155,7 +147,7 @@ class TwoYearBlendForecaster(Forecaster):
             self.alpha_two_year,
             self.exclude_jan_feb_two_year,
         )
-        mean = _iL((p1 + p2) / 2)
+        mean = from_log_growth((p1 + p2) / 2)
         if not np.all(np.isfinite(mean)):
             raise ModelError("non-finite forecast")
         sd = np.full(steps, 0.5 * (s1 + s2) * 1.2)

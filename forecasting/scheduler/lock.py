@@ -55,10 +55,6 @@ class SchedulerLock:
         self.database_url = database_url
         self._file: IO[str] | None = None
 
-    @property
-    def held(self) -> bool:
-        return self._file is not None
-
     def try_acquire(self) -> bool:
         """Take the lock if free; ``False`` when another process holds it."""
         if self._file is not None:

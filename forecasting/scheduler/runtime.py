@@ -30,8 +30,20 @@ from forecasting.config import Settings
 from forecasting.scheduler import runner
 from forecasting.scheduler.event_log import EventLog
 from forecasting.scheduler.lock import SchedulerLock
-from forecasting.scheduler.specs import JobFunctions, JobSpec, jobs_for_calendar
-from forecasting.scheduler.store import JOBS_TABLE, fired_job_ids, record_fired, scheduler_engine
+from forecasting.scheduler.specs import (
+    DISPATCHER,
+    JobFunctions,
+    JobSpec,
+    is_release_id,
+    jobs_for_calendar,
+)
+from forecasting.scheduler.store import (
+    JOBS_TABLE,
+    ensure_tables,
+    fired_job_ids,
+    record_fired,
+    scheduler_engine,
+)
 
 __all__ = [
     "SHUTDOWN_TIMEOUT_SECONDS",
@@ -120,10 +132,6 @@ _LISTENED = (
 )
 
 
-def _one_off(job_id: str) -> bool:
-    return job_id.startswith(("pre-release:", "post-release:")) and not job_id.endswith(":retry")
-
-
 def _listener(scheduler, engine, log: EventLog, settings: Settings) -> Callable:  # noqa: ANN001
     tz = ZoneInfo(settings.schedule.timezone)
 
@@ -142,7 +150,7 @@ def _listener(scheduler, engine, log: EventLog, settings: Settings) -> Callable:
                 f"next run {nxt.astimezone(tz).isoformat()}" if nxt else "paused",
             )
         elif code == ev.EVENT_JOB_SUBMITTED:
-            if _one_off(job_id):
+            if is_release_id(job_id):
                 record_fired(engine, job_id, event.scheduled_run_times[-1], "submitted")
         elif code == ev.EVENT_JOB_EXECUTED:
             # The dispatcher already wrote ``retry``/``missed`` for a post-release without actual.
@@ -155,7 +163,7 @@ def _listener(scheduler, engine, log: EventLog, settings: Settings) -> Callable:
         elif code == ev.EVENT_JOB_ERROR:
             log.write("failed", job_id, f"{type(event.exception).__name__}: {event.exception}")
         elif code == ev.EVENT_JOB_MISSED:
-            if _one_off(job_id):
+            if is_release_id(job_id):
                 record_fired(engine, job_id, event.scheduled_run_time, "missed")
             log.write(
                 "missed",
@@ -176,17 +184,16 @@ def install_jobs(scheduler, specs: Iterable[JobSpec], settings: Settings) -> lis
     re-derivation neither rewrites it nor moves an overdue recurring job's fire time forward.
     Returns the ids of all ``specs``.
     """
-    from forecasting.scheduler.specs import DISPATCHER
-
     options = job_options(settings)
     ids = []
     for spec in specs:
         ids.append(spec.id)
-        if _unchanged(scheduler.get_job(spec.id), spec, options):
+        trigger = spec.trigger()
+        if _unchanged(scheduler.get_job(spec.id), trigger, spec, options):
             continue
         scheduler.add_job(
             DISPATCHER,
-            trigger=spec.trigger(),
+            trigger=trigger,
             id=spec.id,
             name=spec.id,
             kwargs=spec.kwargs,
@@ -196,10 +203,10 @@ def install_jobs(scheduler, specs: Iterable[JobSpec], settings: Settings) -> lis
     return ids
 
 
-def _unchanged(job, spec: JobSpec, options: dict) -> bool:  # noqa: ANN001
+def _unchanged(job, trigger, spec: JobSpec, options: dict) -> bool:  # noqa: ANN001
     return (
         job is not None
-        and str(job.trigger) == str(spec.trigger())
+        and str(job.trigger) == str(trigger)
         and job.kwargs == spec.kwargs
         and all(getattr(job, k) == v for k, v in options.items())
     )
@@ -210,7 +217,8 @@ def derive_jobs(settings: Settings, now: datetime, functions: JobFunctions) -> l
     from forecasting.service import open_service
 
     service = open_service(settings)
-    fired = fired_job_ids(scheduler_engine(settings.service.database_url))
+    ensure_tables(service.engine)
+    fired = fired_job_ids(service.engine)
     return jobs_for_calendar(service.calendar(), settings, now, functions=functions, fired=fired)
 
 

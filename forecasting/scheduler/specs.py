@@ -21,14 +21,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from forecasting.calendar import Release, ReleaseCalendar
+from forecasting.calendar import Release, ReleaseCalendar, is_target_period
 from forecasting.config import Settings
 from forecasting.errors import ScheduleError
 
@@ -44,6 +44,7 @@ __all__ = [
     "RETRY_INTERVAL",
     "TRACKING_CATCH_UP_ID",
     "TRACKING_CATCH_UP_MINUTE",
+    "is_release_id",
     "jobs_for_calendar",
     "post_release_fire_time",
     "pre_release_fire_time",
@@ -84,12 +85,7 @@ class JobFunctions:
     @classmethod
     def from_module(cls, module: str) -> JobFunctions:
         """The same function names in another module."""
-        return cls(
-            pre_release=f"{module}:pre_release_job",
-            post_release=f"{module}:post_release_job",
-            record_missed=f"{module}:record_missed",
-            catch_up_tracking=f"{module}:catch_up_tracking",
-        )
+        return cls(**{f.name: f"{module}:{f.default.rpartition(':')[2]}" for f in fields(cls)})
 
     @classmethod
     def from_env(cls) -> JobFunctions:
@@ -98,12 +94,7 @@ class JobFunctions:
         return cls.from_module(module) if module else cls()
 
     def as_kwargs(self) -> dict[str, str]:
-        return {
-            "pre_release": self.pre_release,
-            "post_release": self.post_release,
-            "record_missed": self.record_missed,
-            "catch_up_tracking": self.catch_up_tracking,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -170,38 +161,57 @@ def _post_release_deadline(release: Release, settings: Settings) -> datetime:
     )
 
 
-def _base_kwargs(job_id: str, kind: JobKind, settings: Settings, functions: JobFunctions) -> dict:
-    return {
-        "job_id": job_id,
-        "kind": kind,
-        "config_path": str(settings.config_path),
-        "functions": functions.as_kwargs(),
-    }
+def _spec(
+    job_id: str,
+    kind: JobKind,
+    settings: Settings,
+    functions: JobFunctions,
+    extra: dict[str, str] | None = None,
+    *,
+    fire_time: datetime | None = None,
+    daily: time | None = None,
+    hourly_minute: int | None = None,
+    release: Release | None = None,
+) -> JobSpec:
+    """A job in the schedule zone whose dispatcher kwargs are the common ones plus ``extra``."""
+    return JobSpec(
+        id=job_id,
+        kind=kind,
+        timezone=settings.schedule.timezone,
+        kwargs={
+            "job_id": job_id,
+            "kind": kind,
+            "config_path": str(settings.config_path),
+            "functions": functions.as_kwargs(),
+            **(extra or {}),
+        },
+        fire_time=fire_time,
+        daily=daily,
+        hourly_minute=hourly_minute,
+        release=release,
+    )
 
 
 def _release_specs(
     release: Release, settings: Settings, functions: JobFunctions
 ) -> tuple[JobSpec, JobSpec]:
     period = str(release.period)
-    tz = settings.schedule.timezone
-    pre_id, post_id = f"pre-release:{period}", f"post-release:{period}"
-    pre = JobSpec(
-        id=pre_id,
-        kind="pre-release",
-        timezone=tz,
-        kwargs={**_base_kwargs(pre_id, "pre-release", settings, functions), "period": period},
+    pre = _spec(
+        f"pre-release:{period}",
+        "pre-release",
+        settings,
+        functions,
+        {"period": period},
         fire_time=pre_release_fire_time(release, settings),
         release=release,
     )
-    post = JobSpec(
-        id=post_id,
-        kind="post-release",
-        timezone=tz,
-        kwargs={
-            **_base_kwargs(post_id, "post-release", settings, functions),
-            "period": period,
-            "deadline": _post_release_deadline(release, settings).isoformat(),
-        },
+    deadline = _post_release_deadline(release, settings).isoformat()
+    post = _spec(
+        f"post-release:{period}",
+        "post-release",
+        settings,
+        functions,
+        {"period": period, "deadline": deadline},
         fire_time=post_release_fire_time(release, settings),
         release=release,
     )
@@ -210,20 +220,15 @@ def _release_specs(
 
 def recurring_specs(settings: Settings, functions: JobFunctions) -> list[JobSpec]:
     """The calendar refresh and the tracking catch-up."""
-    tz = settings.schedule.timezone
     return [
-        JobSpec(
-            id=CALENDAR_REFRESH_ID,
-            kind="calendar-refresh",
-            timezone=tz,
-            kwargs=_base_kwargs(CALENDAR_REFRESH_ID, "calendar-refresh", settings, functions),
-            daily=CALENDAR_REFRESH_AT,
+        _spec(
+            CALENDAR_REFRESH_ID, "calendar-refresh", settings, functions, daily=CALENDAR_REFRESH_AT
         ),
-        JobSpec(
-            id=TRACKING_CATCH_UP_ID,
-            kind="tracking-catch-up",
-            timezone=tz,
-            kwargs=_base_kwargs(TRACKING_CATCH_UP_ID, "tracking-catch-up", settings, functions),
+        _spec(
+            TRACKING_CATCH_UP_ID,
+            "tracking-catch-up",
+            settings,
+            functions,
             hourly_minute=TRACKING_CATCH_UP_MINUTE,
         ),
     ]
@@ -275,18 +280,21 @@ def retry_spec(
     functions: JobFunctions,
 ) -> JobSpec:
     """The one-off ``post-release:PERIOD:retry`` job at ``at``."""
-    job_id = f"post-release:{period}:retry"
-    return JobSpec(
-        id=job_id,
-        kind="post-release",
-        timezone=settings.schedule.timezone,
-        kwargs={
-            **_base_kwargs(job_id, "post-release", settings, functions),
-            "period": period,
-            "deadline": deadline,
-        },
+    return _spec(
+        f"post-release:{period}:retry",
+        "post-release",
+        settings,
+        functions,
+        {"period": period, "deadline": deadline},
         fire_time=at.astimezone(ZoneInfo(settings.schedule.timezone)),
     )
+
+
+def is_release_id(job_id: str) -> bool:
+    """Whether ``job_id`` is a release's own one-off job, ``pre-release:YYYY-MM`` or
+    ``post-release:YYYY-MM`` (not a ``:retry``, not a recurring job)."""
+    match = _RELEASE_ID.match(job_id)
+    return match is not None and match.group(3) is None
 
 
 def spec_for_job_id(
@@ -316,8 +324,6 @@ def spec_for_job_id(
         period = pd.Period(period_text, freq="M")
     except ValueError:
         raise ScheduleError(f"job id {job_id!r}: {period_text!r} is not a period") from None
-    from forecasting.calendar import is_target_period
-
     if not is_target_period(period):
         raise ScheduleError(
             f"job id {job_id!r}: {period} is not a target period (from 2020 January is "

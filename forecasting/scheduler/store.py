@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 __all__ = [
     "JOBS_TABLE",
     "StoredJob",
+    "ensure_tables",
     "fired_job_ids",
     "record_fired",
     "scheduler_engine",
@@ -46,8 +47,13 @@ def scheduler_engine(database_url: str) -> Engine:
     from forecasting.db import make_engine
 
     engine = make_engine(database_url)
-    _metadata.create_all(engine)
+    ensure_tables(engine)
     return engine
+
+
+def ensure_tables(engine: Engine) -> None:
+    """Create the scheduler's own table on ``engine`` if missing."""
+    _metadata.create_all(engine)
 
 
 def record_fired(engine: Engine, job_id: str, fire_time: datetime | None, outcome: str) -> None:
