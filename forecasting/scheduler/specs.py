@@ -314,7 +314,8 @@ def spec_for_job_id(
         if spec.id == job_id:
             return spec
     match = _RELEASE_ID.match(job_id)
-    if match is None:
+    if match is None or match.group(1) == "pre-release" and match.group(3):
+        # only a post-release retries
         raise ScheduleError(
             f"unknown job id {job_id!r}; expected pre-release:YYYY-MM, post-release:YYYY-MM, "
             f"post-release:YYYY-MM:retry, {CALENDAR_REFRESH_ID} or {TRACKING_CATCH_UP_ID}"

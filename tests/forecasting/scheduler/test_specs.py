@@ -85,3 +85,14 @@ def test_spec_for_job_id_covers_every_form(sched_settings, small_calendar) -> No
         spec_for_job_id("pre-release:2027-01", small_calendar, sched_settings)
     with pytest.raises(ScheduleError, match="unknown job id 'forecast'"):
         spec_for_job_id("forecast", small_calendar, sched_settings)
+
+
+def test_pre_release_retry_id_is_refused(sched_settings, small_calendar) -> None:
+    """Only a post-release has a ``:retry`` form; a pre-release one is a ScheduleError naming
+    the id (it used to pass the id check and die on a KeyError for ``deadline``)."""
+    with pytest.raises(ScheduleError, match=r"unknown job id 'pre-release:2026-11:retry'"):
+        spec_for_job_id("pre-release:2026-11:retry", small_calendar, sched_settings)
+    retry = spec_for_job_id("post-release:2026-11:retry", small_calendar, sched_settings)
+    assert retry.id == "post-release:2026-11:retry" and retry.kind == "post-release"
+    assert retry.fire_time == _at(2026, 12, 8, 12)
+    assert retry.kwargs["deadline"] == (_at(2026, 12, 8, 12) + timedelta(hours=48)).isoformat()
