@@ -141,17 +141,20 @@ def _log_and_register(
     *,
     register: bool,
     obs: pd.DataFrame | None = None,
+    as_of: date | None = None,
 ) -> None:
     """Log ``result`` to MLflow (nested under ``parent_run_id``, against the best consensus)
-    and, with ``register``, register its final models ranked by trailing MAE. ``obs``
-    defaults to the stored observations."""
+    and, with ``register``, register its final models ranked by trailing MAE, fitted on what
+    was public before ``as_of`` (default: everything stored up to today). ``obs`` defaults to
+    the stored observations."""
     consensus = service.consensus.best(result.target).set_index("period")["consensus"]
     result.run_id = _log_backtest(service, result, aliases, start, end, consensus, parent_run_id)
     if register:
         recent = trailing_mae(result.frame, CHAMPION_WINDOW)
         if obs is None:
             obs = service.observations.frame()
-        _register_final_models(service, result, recent, obs, parent_run_id)
+        as_of = as_of or date.today() + timedelta(days=1)
+        _register_final_models(service, result, recent, obs, parent_run_id, as_of)
 
 
 def _log_backtest(
@@ -249,11 +252,17 @@ def _register_final_models(
     recent: pd.Series,
     obs: pd.DataFrame,
     parent_run_id: str | None,
+    as_of: date,
 ) -> None:
+    """Fit every model on what was public before ``as_of`` and register it; the registry key
+    is the fingerprint of those rows (the whole store's when nothing is dated later)."""
     from forecasting.tracking import register_final_model
 
-    as_of = date.today() + timedelta(days=1)
-    finals = final_forecasters(obs, result.target, list(result.metrics.index), result.frame, as_of)
+    known = obs[obs["released"] < as_of]
+    fingerprint = data_fingerprint(known)
+    finals = final_forecasters(
+        known, result.target, list(result.metrics.index), result.frame, as_of
+    )
     ranked = [m for m in recent.sort_values().index if m in finals]
     if not ranked:
         return
@@ -265,7 +274,7 @@ def _register_final_models(
             result.target,
             forecaster,
             model_alias=alias,
-            data_fingerprint=result.fingerprint,
+            data_fingerprint=fingerprint,
             trailing_mae=float(recent[alias]),
             champion=alias == result.champion,
             exog=exog,
@@ -800,6 +809,7 @@ def log_forecast_job(
             bt.frame["period"].max(),
             run_id,
             register=True,
+            as_of=fc.as_of,  # the job's own date: a job run for a past day never looks ahead
         )
         service.ledger.attach_run(job_id, run_id)
         return run_id, chart, None

@@ -10,7 +10,7 @@ import mlflow
 import pandas as pd
 import pytest
 
-from forecasting.backtest import BACKTEST_COLUMNS
+from forecasting.backtest import BACKTEST_COLUMNS, data_fingerprint
 from forecasting.errors import DataError, NotReleasedError
 from forecasting.pipeline import (
     backtest,
@@ -154,6 +154,19 @@ def test_main_job_twice_appends_and_keeps_old_ledger_rows(service, client) -> No
     pd.testing.assert_frame_equal(ledger2.iloc[: len(ledger1)], ledger1)
     assert Path(first[0].fan_chart).exists()
     assert Path(first[0].fan_chart).parent == service.settings.service.state_dir / "charts"
+
+
+def test_main_job_for_a_past_day_registers_models_fitted_on_that_day(service, client) -> None:
+    # 2025-12 was released on 2026-01-14: a job run for 2026-01-13 must not see it, nor
+    # anything later, in the models it registers either
+    summaries = main_job(service, today=date(2026, 1, 13), models=FAST)
+    assert summaries[0].forecast.period == "2025-12"
+    model = mlflow.pyfunc.load_model("models:/china-trade-exports_yoy@champion")
+    assert list(model.predict(1)["period"]) == ["2025-12"]
+    obs = service.observations.frame()
+    known = obs[obs["released"] < date(2026, 1, 14)]
+    version = client.get_model_version_by_alias("china-trade-exports_yoy", "champion")
+    assert version.tags["data_fingerprint"] == data_fingerprint(known) != data_fingerprint(obs)
 
 
 @pytest.mark.skipif(
