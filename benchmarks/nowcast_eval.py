@@ -55,7 +55,7 @@ ALL_INDICATORS = (
     "tw_exports_yoy",
     "tw_export_orders_yoy",
 )
-NOWCASTERS = ("dynreg", "bridge", "dfm", "twoyear_blend")
+NOWCASTERS = ("dynreg", "bridge", "dfm", "twoyear_blend", "kr_surprise")
 #: indicators tried as additions in the contribution table (besides leaving out each default)
 CANDIDATES = (
     "kr_exports_to_china_yoy",

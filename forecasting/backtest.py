@@ -41,6 +41,7 @@ __all__ = [
     "known_errors",
     "run_backtest",
     "split_models",
+    "warmup_origins",
 ]
 
 BACKTEST_COLUMNS = ("target", "period", "model", "as_of", *FORECAST_COLUMNS[1:], "actual")
@@ -83,6 +84,18 @@ def backtest_origins(observations: pd.DataFrame, target: str, start: str, end: s
     if not origins:
         raise DataError(f"no released {target} figures between {start} and {end}")
     return origins
+
+
+def warmup_origins(observations: pd.DataFrame, target: str, first: str, start: str) -> list[Origin]:
+    """The origins of the target periods in ``[first, start)`` that have a first release
+    (possibly none)."""
+    before = str(pd.Period(start, freq="M") - 1)
+    if pd.Period(first, freq="M") > pd.Period(before, freq="M"):
+        return []
+    try:
+        return backtest_origins(observations, target, first, before)
+    except DataError:
+        return []
 
 
 def first_release_actuals(observations: pd.DataFrame, target: str) -> pd.Series:
@@ -211,8 +224,14 @@ def run_backtest(
     dask_scheduler: str = "",
     progress: Callable[[int, int], None] | None = None,
     combine_window: int = 24,
+    warmup: int | None = None,
 ) -> pd.DataFrame:
     """Run the backtest; see the module docstring.
+
+    ``warmup``: with an ensemble among ``aliases``, the fitted models are also run at this
+    many months of origins before ``start`` (default ``combine_window``) so that the ensemble's
+    first reported origins are weighted by a track record, as a live ensemble would be; those
+    rows are not returned. Months before the target's first release are skipped.
 
     Returns:
         the forecast frame plus ``actual`` and ``error`` (the ``BACKTEST_COLUMNS`` + ``error``),
@@ -221,7 +240,14 @@ def run_backtest(
     fitted, combiners = split_models(aliases)
     if combiners and not fitted:
         raise ModelFailure("an ensemble needs at least one fitted model beside it")
+    if warmup is None:
+        warmup = combine_window if combiners else 0
+    if warmup < 0:
+        raise ValueError(f"warmup must be >= 0, got {warmup}")
     origins = backtest_origins(observations, target, start, end)
+    if warmup:
+        first = str(pd.Period(start, freq="M") - warmup)
+        origins = warmup_origins(observations, target, first, start) + origins
     if dask_scheduler:
         parts = _run_dask(observations, origins, fitted, dask_scheduler, progress)
     elif jobs <= 1 or len(origins) == 1:
@@ -242,6 +268,7 @@ def run_backtest(
         )
         frame = pd.concat([frame, combined], ignore_index=True)
     frame["actual"] = frame["period"].map(actual)
+    frame = frame[frame["period"] >= str(pd.Period(start, freq="M"))]
     order = {a: i for i, a in enumerate(aliases)}
     frame = frame.assign(_o=frame["model"].map(order)).sort_values(["period", "_o"])
     cols = [*BACKTEST_COLUMNS, "error"]
@@ -297,8 +324,10 @@ def combine_at_origins(
     window: int = 24,
     *,
     actual: pd.Series | None = None,
+    top: float = 0.5,
 ) -> pd.DataFrame:
-    """Ensemble rows per origin from member rows, weights from errors known at that origin.
+    """Ensemble rows per origin from member rows, weights from errors known at that origin
+    (:func:`models.ensemble.inverse_mae_weights` with ``window`` and ``top``).
 
     ``actual`` is :func:`first_release_actuals` of ``target`` (computed if not given).
     """
@@ -318,7 +347,9 @@ def combine_at_origins(
             if good.empty:
                 out.append({**base, "error": "no member forecast to combine"})
                 continue
-            weights = inverse_mae_weights(past, window=window) if how == "weighted" else None
+            weights = (
+                inverse_mae_weights(past, window=window, top=top) if how == "weighted" else None
+            )
             comb = combine_forecasts(good.loc[:, ["model", *FORECAST_COLUMNS]], weights, how)
             out.append({**base, **comb.iloc[0].drop("period").to_dict(), "error": None})
     return pd.DataFrame(out)

@@ -291,6 +291,14 @@ def backtest_cmd(
     out: Annotated[Path | None, typer.Option(help="Write the backtest rows to this CSV.")] = None,
     jobs: Annotated[int | None, typer.Option(help="Parallel worker processes.")] = None,
     register: Annotated[bool, typer.Option(help="Register final models and the champion.")] = True,
+    warmup: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Months of origins before --start that only weight the ensembles "
+            "(default: the combination window, 24; 0 = none).",
+        ),
+    ] = None,
 ) -> None:
     """Pseudo-real-time rolling-origin backtest, logged to MLflow."""
     from forecasting.pipeline import backtest, write_backtest_csv
@@ -310,6 +318,7 @@ def backtest_cmd(
             jobs=jobs,
             register=register,
             progress=_task(prog, f"backtest {target}"),
+            warmup=warmup,
         )
     m = result.metrics.reset_index()
     console.print(frame_table(m, f"{target} {start}..{end}: accuracy per model"))

@@ -86,10 +86,13 @@ def backtest(
     log: bool = True,
     register: bool = True,
     parent_run_id: str | None = None,
+    warmup: int | None = None,
 ) -> BacktestResult:
     """Pseudo-real-time backtest of ``target`` over ``[start, end]``, stored, logged to MLflow
     (parent + child runs) and, with ``register``, the final models registered with the
-    champion alias on the best trailing-36-month MAE."""
+    champion alias on the best trailing-36-month MAE. ``warmup``: months of origins run
+    before ``start`` for the ensembles' weights only (:func:`run_backtest`; default its
+    combination window)."""
     _check_target(target)
     aliases = _aliases(service, models)
     obs = service.observations.frame()
@@ -103,6 +106,7 @@ def backtest(
         jobs=jobs or service.settings.backtest.jobs,
         dask_scheduler=service.settings.backtest.dask_scheduler,
         progress=progress,
+        warmup=warmup,
     )
     fingerprint = data_fingerprint(obs)
     service.backtests.save(fingerprint, frame)

@@ -23,6 +23,7 @@ MODEL_PATHS: dict[str, str] = {
     "bridge": "models.bridge:BridgeForecaster",
     "dfm": "models.dfm:DynamicFactorNowcaster",
     "twoyear_blend": "models.two_year_blend:TwoYearBlendForecaster",
+    "kr_surprise": "models.korea_surprise:KoreaSurpriseForecaster",
 }
 
 

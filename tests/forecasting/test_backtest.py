@@ -61,6 +61,34 @@ def test_unknown_model_is_a_clear_error(observations) -> None:
         run_backtest(observations, "exports_yoy", "2024-01", "2024-03", ["nope"])
 
 
+def test_warmup_weights_the_first_origins_as_an_earlier_start_would(observations) -> None:
+    models = ["naive", "seasonal_ratio", "ridge_ar", "ensemble"]
+    warm = run_backtest(observations, "exports_yoy", "2024-01", "2024-06", models, jobs=2)
+    # only the requested periods come back (2024-01 is part of the Jan-Feb figure)
+    assert sorted(warm["period"].unique()) == [
+        "2024-02",
+        "2024-03",
+        "2024-04",
+        "2024-05",
+        "2024-06",
+    ]
+    # the warm-up is the combination window (24 months): the same rows as a run started then
+    early = run_backtest(
+        observations, "exports_yoy", "2022-01", "2024-06", models, jobs=2, warmup=0
+    )
+    early = early[early["period"] >= "2024-01"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(warm, early)
+    # not vacuous: without a warm-up the first origin has no track record (equal weights)
+    cold = run_backtest(observations, "exports_yoy", "2024-01", "2024-06", models, warmup=0)
+    first = {f.model: f.yhat for f in cold[cold["period"] == "2024-02"].itertuples()}
+    members = [first[m] for m in models[:-1]]
+    assert first["ensemble"] == pytest.approx(sum(members) / len(members))
+    warm_first = warm[(warm["period"] == "2024-02") & (warm["model"] == "ensemble")]
+    assert abs(float(warm_first["yhat"].iloc[0]) - first["ensemble"]) > 1e-6
+    with pytest.raises(ValueError, match="warmup"):
+        run_backtest(observations, "exports_yoy", "2024-01", "2024-06", models, warmup=-1)
+
+
 def test_trailing_mae_window_and_failures() -> None:
     f = pd.DataFrame(
         {

@@ -53,14 +53,14 @@ def member_rows(
 
 # -- inverse_mae_weights ------------------------------------------------------------------------
 def test_weights_inverse_to_mae() -> None:
-    w = inverse_mae_weights(errors_frame({"a": [1.0] * 6, "b": [2.0] * 6}))
+    w = inverse_mae_weights(errors_frame({"a": [1.0] * 6, "b": [2.0] * 6}), top=1.0)
     assert w == pytest.approx({"a": 2 / 3, "b": 1 / 3})
 
 
 def test_weights_use_only_the_trailing_window() -> None:
     # a's two oldest errors are huge; with window=6 only the last six (all 1.0) count
     w = inverse_mae_weights(
-        errors_frame({"a": [100.0, 100.0] + [1.0] * 6, "b": [2.0] * 8}), window=6
+        errors_frame({"a": [100.0, 100.0] + [1.0] * 6, "b": [2.0] * 8}), window=6, top=1.0
     )
     assert w == pytest.approx({"a": 2 / 3, "b": 1 / 3})
 
@@ -68,12 +68,13 @@ def test_weights_use_only_the_trailing_window() -> None:
 def test_weights_window_follows_period_order_not_row_order() -> None:
     frame = errors_frame({"a": [100.0, 1.0, 1.0], "b": [1.0, 1.0, 1.0]})
     shuffled = frame.iloc[[2, 0, 5, 1, 4, 3]]
-    w = inverse_mae_weights(shuffled, window=2, min_obs=2)
+    w = inverse_mae_weights(shuffled, window=2, min_obs=2, top=1.0)
     assert w == pytest.approx({"a": 0.5, "b": 0.5})
 
 
 def test_model_with_too_few_errors_gets_the_average_weight() -> None:
-    w = inverse_mae_weights(errors_frame({"a": [1.0] * 6, "b": [2.0] * 6, "c": [9.0] * 3}))
+    frame = errors_frame({"a": [1.0] * 6, "b": [2.0] * 6, "c": [9.0] * 3})
+    w = inverse_mae_weights(frame, top=1.0)
     # raw 1/MAE: a 1, b 0.5; c has 3 < 6 errors -> the average 0.75; total 2.25
     assert w == pytest.approx({"a": 1 / 2.25, "b": 0.5 / 2.25, "c": 0.75 / 2.25})
 
@@ -89,7 +90,7 @@ def test_empty_errors_give_no_weights() -> None:
 
 def test_nan_errors_are_ignored() -> None:
     frame = errors_frame({"a": [1.0] * 6 + [np.nan], "b": [2.0] * 6})
-    assert inverse_mae_weights(frame) == pytest.approx({"a": 2 / 3, "b": 1 / 3})
+    assert inverse_mae_weights(frame, top=1.0) == pytest.approx({"a": 2 / 3, "b": 1 / 3})
 
 
 def test_zero_mae_does_not_divide_by_zero() -> None:
@@ -113,13 +114,38 @@ def test_missing_columns_rejected() -> None:
 )
 def test_weights_are_positive_and_sum_to_one(spec: dict[str, list[float]]) -> None:
     frame = errors_frame({m: e for m, e in spec.items() if e})
-    w = inverse_mae_weights(frame)
+    w = inverse_mae_weights(frame, top=1.0)
     if frame.empty:
         assert w == {}
         return
     assert set(w) == set(frame["model"])
     assert all(v > 0 for v in w.values())
     assert math.isclose(sum(w.values()), 1.0)
+    # trimmed: the kept share of the ranked models (>= 6 errors) and every unranked one
+    trimmed = inverse_mae_weights(frame)
+    ranked = [m for m in w if frame.loc[frame["model"] == m, "abs_error"].size >= 6]
+    kept = [m for m in trimmed if trimmed[m] > 0]
+    assert math.isclose(sum(trimmed.values()), 1.0)
+    if ranked:
+        assert len(set(kept) & set(ranked)) == math.ceil(len(ranked) / 2)
+        assert set(w) - set(ranked) <= set(kept)
+
+
+def test_trimming_keeps_the_better_half_by_trailing_mae() -> None:
+    frame = errors_frame({"a": [4.0] * 8, "b": [1.0] * 8, "c": [3.0] * 8, "d": [2.0] * 8})
+    w = inverse_mae_weights(frame)
+    # b (MAE 1) and d (MAE 2) kept, weights 1/1 : 1/2; a and c get nothing
+    assert w == pytest.approx({"a": 0.0, "b": 2 / 3, "c": 0.0, "d": 1 / 3})
+    # an odd count keeps the larger half; a newcomer (3 < 6 errors) gets the kept average
+    frame5 = errors_frame({"a": [4.0] * 8, "b": [1.0] * 8, "c": [3.0] * 8, "n": [0.1] * 3})
+    w5 = inverse_mae_weights(frame5)
+    assert w5["a"] == 0.0 and w5["b"] > w5["c"] > 0.0
+    assert w5["n"] == pytest.approx((w5["b"] + w5["c"]) / 2)
+    # the ranking follows the trailing window: a recovered, b slipped
+    recent = errors_frame({"a": [9.0] * 6 + [1.0] * 6, "b": [1.0] * 6 + [9.0] * 6})
+    assert inverse_mae_weights(recent, window=6) == pytest.approx({"a": 1.0, "b": 0.0})
+    with pytest.raises(ValueError, match="top"):
+        inverse_mae_weights(frame, top=0.0)
 
 
 # -- combine_forecasts ----------------------------------------------------------------------------

@@ -1,0 +1,171 @@
+"""``kr_surprise``: the seasonal-ratio forecast, moved by how far Korea's print for the same
+month landed from Korea's own seasonal-ratio forecast.
+
+Korea publishes its full-month exports on the 1st of the next month, a week or more before
+China's customs. Both economies share the Lunar New Year, the global cycle and many buyers, so
+when Korea's print departs from what its own seasonal pattern implied, China's usually does
+too. The model writes both prints as *surprises* against the same rule
+(:func:`models.seasonal_ratio.seasonal_ratio_log_yoy`, on log y/y ``l = log(1 + g/100)``)::
+
+    s_t = l_t - SR(l; t-1, t)           China's surprise in month t
+    x_it = k_it - SR(k_i; t-1, t)       indicator i's surprise (Korea total, Korea to China)
+    s_t = sum_i b_i x_it + e_t          OLS through the origin, last ``window`` months
+
+and forecasts ``l_t = SR(l; t-1, t) + sum_i b_i x_it``. Working in surprises removes what
+the seasonal rule already knows (base effects, the usual Lunar New Year swing), so ``b`` is
+fitted on the news alone and needs no constant. A combined Jan–Feb target (2020 on) is
+forecast from December: China's rule is the mean of its January and February forecasts
+(as in ``seasonal_ratio``), and each indicator's surprise is the mean of its January and
+February surprises, both from December.
+
+Ragged edge and fallback: an indicator is used only if it is released for the month to
+forecast and overlaps the history for ``min_overlap`` months (the nowcast exog contract of
+:mod:`models.dynamic_regression`); with none usable, or fewer than ``min_overlap`` months
+where all used surprises are known, the forecast is the plain seasonal-ratio one.
+
+Intervals: Gaussian on the log scale with the sd of the regression residuals (nowcast steps)
+or the seasonal-ratio one-step sd times ``sqrt(step)`` (steps without indicators).
+
+Specification: the rule's settings are ``seasonal_ratio``'s (``years = (2, 3, 4)``,
+``recent = 2``); the two Korean series and the 72-month window were chosen on the
+2019–2026 backtest. ``benchmarks/presample_eval.py`` checks the model on 2010–2018, which
+no choice here looked at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from models.base import (
+    ModelError,
+    PointForecast,
+    filled_history,
+    is_combined_jan_feb,
+    is_target_period,
+    log_yoy,
+)
+from models.dynamic_regression import NowcastForecaster
+from models.seasonal_ratio import SeasonalRatioForecaster, seasonal_ratio_log_yoy
+
+__all__ = ["KoreaSurpriseForecaster", "own_months", "surprise"]
+
+_N_DRAWS = 400
+
+
+def _log_grid(values: pd.Series) -> dict[pd.Period, float]:
+    """Month -> log y/y of a monthly series (NaN where missing). Pure."""
+    return dict(zip(values.index, log_yoy(values.to_numpy(dtype=float)), strict=True))
+
+
+def own_months(column: pd.Series) -> pd.Series:
+    """An exog column with each month's own value back on the combined-February rows.
+
+    :func:`forecasting.indicators.indicator_exog` puts the mean of January and February on a
+    ``YYYY-02`` row from 2020 (January keeps its own value); this model needs February's own
+    figure, ``2 * mean - January``. Where January is missing the row already is February's.
+    Pure.
+    """
+    out = column.astype(float).copy()
+    for period in out.index:
+        jan = period - 1
+        if is_combined_jan_feb(period) and jan in out.index and pd.notna(out[jan]):
+            out[period] = 2.0 * out[period] - out[jan]
+    return out
+
+
+def surprise(
+    log_yoy_map: Mapping[pd.Period, float],
+    period: pd.Period,
+    years: Sequence[int],
+    recent: int,
+) -> float:
+    """``l_period`` minus its seasonal-ratio forecast from the month before (NaN if unknown).
+
+    For a combined Jan–Feb ``period`` the forecast is made from December and the surprise is
+    the mean over January and February (the months that are known). Pure.
+    """
+    months = [period - 1, period] if is_combined_jan_feb(period) else [period]
+    last = months[0] - 1
+    values = []
+    for month in months:
+        actual = log_yoy_map.get(month, float("nan"))
+        rule = seasonal_ratio_log_yoy(log_yoy_map, last, month, years, recent)
+        if np.isfinite(actual) and np.isfinite(rule):
+            values.append(actual - rule)
+    return float(np.mean(values)) if values else float("nan")
+
+
+class KoreaSurpriseForecaster(NowcastForecaster):
+    """Seasonal ratio plus a regression of China's surprise on Korea's surprise."""
+
+    alias = "kr_surprise"
+    min_history = 40
+
+    def __init__(
+        self,
+        indicators: Sequence[str] = ("kr_exports_yoy", "kr_exports_to_china_yoy"),
+        years: Sequence[int] = (2, 3, 4),
+        recent: int = 2,
+        window: int = 72,
+        min_overlap: int = 24,
+    ) -> None:
+        super().__init__()
+        if window < 12 or min_overlap < 1:
+            raise ValueError("window must be >= 12 and min_overlap >= 1")
+        self.indicators = tuple(indicators)
+        self.years = tuple(sorted(set(years)))
+        self.recent = recent
+        self.window = window
+        self.min_overlap = min_overlap
+        self.used_indicators: tuple[str, ...] = ()
+        self.coef: dict[str, float] = {}
+
+    def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
+        self._rule = SeasonalRatioForecaster(self.years, self.recent).fit(history)
+        inputs = self._select_inputs(history, exog)
+        self.coef = {}
+        if not inputs.used:
+            return
+        china = _log_grid(filled_history(history))
+        grids = {n: _log_grid(own_months(inputs.frame[n])) for n in inputs.used}
+        rows = []
+        observed = [p for p in history.index if is_target_period(p) and pd.notna(history[p])]
+        for period in observed[-self.window :]:
+            row = [surprise(china, period, self.years, self.recent)]
+            row += [surprise(grids[n], period, self.years, self.recent) for n in inputs.used]
+            rows.append(row)
+        data = np.array(rows, dtype=float)
+        data = data[np.isfinite(data).all(axis=1)]
+        if len(data) < self.min_overlap:
+            self.used_indicators = ()
+            return
+        y, x = data[:, 0], data[:, 1:]
+        beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+        resid = y - x @ beta
+        self.coef = dict(zip(inputs.used, (float(b) for b in beta), strict=True))
+        self._sigma = float(np.sqrt(resid @ resid / max(len(y) - len(beta), 1)))
+
+    def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
+        rule = self._rule._predict(steps, None)
+        mean_log = np.log1p(np.asarray(rule.mean, dtype=float) / 100.0)
+        sd = self._rule._sigma * np.sqrt(np.arange(1, steps + 1))
+        if self.coef:
+            periods, frame, _ = self._forecast_inputs(steps, exog)
+            # only the first target month: later ones would need China's forecast as a base
+            i = next(j for j, p in enumerate(periods) if is_target_period(p))
+            grids = {name: _log_grid(own_months(frame[name])) for name in self.coef}
+            news = [
+                b * surprise(grids[name], periods[i], self.years, self.recent)
+                for name, b in self.coef.items()
+            ]
+            if not np.all(np.isfinite(news)):
+                raise ModelError(f"model {self.alias!r}: no indicator surprise for {periods[i]}")
+            mean_log[i] += float(np.sum(news))
+            sd[i] = self._sigma
+        z = stats.norm.ppf((np.arange(_N_DRAWS) + 0.5) / _N_DRAWS)
+        samples = 100.0 * np.expm1(mean_log[:, None] + sd[:, None] * z[None, :])
+        return PointForecast(mean=100.0 * np.expm1(mean_log), samples=samples)
