@@ -294,7 +294,6 @@ def backtest_cmd(
     warmup: Annotated[
         int | None,
         typer.Option(
-            min=0,
             help="Months of origins before --start that only weight the ensembles "
             "(default: the combination window, 24; 0 = none).",
         ),
@@ -306,6 +305,8 @@ def backtest_cmd(
 
     _parse_period(start, "--start")
     _parse_period(end, "--end")
+    if warmup is not None and warmup < 0:
+        raise DataError(f"--warmup: {warmup} is negative (months before --start, 0 = none)")
     svc = _service()
     aliases = _models(models)
     with _progress() as prog:

@@ -54,3 +54,20 @@ def test_data_add_then_show(project: Path) -> None:
         "data", "add", "--period", "2026-06", "--exports-yoy", "7.5", "--released", "2026-07-14"
     )
     assert again.returncode == 3 and "already in the store" in again.stderr
+
+
+def test_backtest_refuses_a_negative_warmup_before_any_work(project: Path) -> None:
+    res = run_cli(
+        "backtest",
+        "--target",
+        "exports_yoy",
+        "--start",
+        "2024-01",
+        "--end",
+        "2024-06",
+        "--warmup",
+        "-1",
+    )
+    assert res.returncode == 3, res.stderr
+    assert "--warmup: -1 is negative" in res.stdout + res.stderr
+    assert "Traceback" not in res.stderr
