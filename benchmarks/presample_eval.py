@@ -80,7 +80,12 @@ def main() -> None:
     os.environ.pop("FORECASTING_DATABASE_URL", None)
     sys.path.insert(0, str(ROOT))
     warnings.simplefilter("ignore")
-    from forecasting.backtest import combine_at_origins, run_backtest, split_models
+    from forecasting.backtest import (
+        combine_at_origins,
+        first_release_actuals,
+        run_backtest,
+        split_models,
+    )
     from forecasting.series import SERIES
     from forecasting.service import open_service
 
@@ -107,24 +112,24 @@ def main() -> None:
         print(f"\n{target} {args.start}..{args.end} ({n} months, {time.perf_counter() - t0:.0f} s)")
         print(mae.sort_values().round(2).to_string())
         members = frame[frame["model"].isin(fitted)]
+        actual = first_release_actuals(obs, target)
         print("\ncombination grid (MAE): rows top share, columns window")
         grid = {}
         for top in (1.0, 0.75, 0.5, 0.34, 0.25):
             for window in (24, 36, 60):
-                comb = combine_at_origins(members, ["ensemble"], obs, target, window, top=top)
-                comb = comb.assign(
-                    actual=comb["period"].map(scored.groupby("period").actual.first())
+                comb = combine_at_origins(
+                    members, ["ensemble"], obs, target, window, actual=actual, top=top
                 )
                 comb = comb[comb["period"] >= args.start]
-                value = float((comb["yhat"] - comb["actual"]).abs().mean())
+                value = float((comb["yhat"] - comb["period"].map(actual)).abs().mean())
                 grid[(top, window)] = value
                 total[(top, window)] = total.get((top, window), 0.0) + value
         table = pd.Series(grid).unstack().round(2)
         print(table.to_string())
-        if consensus is not None and not consensus.empty:
+        if not consensus.empty:
             polls = consensus[consensus["target"] == target].set_index("period")["consensus"]
-            actual = scored.groupby("period")["actual"].first()
-            both = pd.concat([actual, polls], axis=1, join="inner").dropna()
+            both = pd.concat([actual.rename("actual"), polls], axis=1, join="inner").dropna()
+            both = both[(both.index >= args.start) & (both.index <= args.end)]
             if len(both):
                 c_mae = float((both["consensus"] - both["actual"]).abs().mean())
                 same = scored[scored["period"].isin(both.index)]

@@ -12,6 +12,7 @@ one model at one origin becomes a row with empty ``yhat`` and its error text, ne
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import warnings
@@ -41,7 +42,6 @@ __all__ = [
     "known_errors",
     "run_backtest",
     "split_models",
-    "warmup_origins",
 ]
 
 BACKTEST_COLUMNS = ("target", "period", "model", "as_of", *FORECAST_COLUMNS[1:], "actual")
@@ -84,18 +84,6 @@ def backtest_origins(observations: pd.DataFrame, target: str, start: str, end: s
     if not origins:
         raise DataError(f"no released {target} figures between {start} and {end}")
     return origins
-
-
-def warmup_origins(observations: pd.DataFrame, target: str, first: str, start: str) -> list[Origin]:
-    """The origins of the target periods in ``[first, start)`` that have a first release
-    (possibly none)."""
-    before = str(pd.Period(start, freq="M") - 1)
-    if pd.Period(first, freq="M") > pd.Period(before, freq="M"):
-        return []
-    try:
-        return backtest_origins(observations, target, first, before)
-    except DataError:
-        return []
 
 
 def first_release_actuals(observations: pd.DataFrame, target: str) -> pd.Series:
@@ -246,8 +234,10 @@ def run_backtest(
         raise ValueError(f"warmup must be >= 0, got {warmup}")
     origins = backtest_origins(observations, target, start, end)
     if warmup:
-        first = str(pd.Period(start, freq="M") - warmup)
-        origins = warmup_origins(observations, target, first, start) + origins
+        before = pd.Period(start, freq="M") - 1
+        with contextlib.suppress(DataError):  # nothing released that early: no warm-up
+            first = str(before - warmup + 1)
+            origins = backtest_origins(observations, target, first, str(before)) + origins
     if dask_scheduler:
         parts = _run_dask(observations, origins, fitted, dask_scheduler, progress)
     elif jobs <= 1 or len(origins) == 1:

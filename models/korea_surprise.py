@@ -38,22 +38,22 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from models.base import (
     ModelError,
     PointForecast,
-    filled_history,
     is_combined_jan_feb,
     is_target_period,
     log_yoy,
 )
 from models.dynamic_regression import NowcastForecaster
-from models.seasonal_ratio import SeasonalRatioForecaster, seasonal_ratio_log_yoy
+from models.seasonal_ratio import (
+    SeasonalRatioForecaster,
+    log_gaussian_forecast,
+    seasonal_ratio_log_yoy,
+)
 
 __all__ = ["KoreaSurpriseForecaster", "own_months", "surprise"]
-
-_N_DRAWS = 400
 
 
 def _log_grid(values: pd.Series) -> dict[pd.Period, float]:
@@ -130,7 +130,7 @@ class KoreaSurpriseForecaster(NowcastForecaster):
         self.coef = {}
         if not inputs.used:
             return
-        china = _log_grid(filled_history(history))
+        china = self._rule.log_history
         grids = {n: _log_grid(own_months(inputs.frame[n])) for n in inputs.used}
         rows = []
         observed = [p for p in history.index if is_target_period(p) and pd.notna(history[p])]
@@ -150,9 +150,7 @@ class KoreaSurpriseForecaster(NowcastForecaster):
         self._sigma = float(np.sqrt(resid @ resid / max(len(y) - len(beta), 1)))
 
     def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
-        rule = self._rule._predict(steps, None)
-        mean_log = np.log1p(np.asarray(rule.mean, dtype=float) / 100.0)
-        sd = self._rule._sigma * np.sqrt(np.arange(1, steps + 1))
+        mean_log, sd = self._rule.log_path(steps)
         if self.coef:
             periods, frame, _ = self._forecast_inputs(steps, exog)
             # only the first target month: later ones would need China's forecast as a base
@@ -166,6 +164,4 @@ class KoreaSurpriseForecaster(NowcastForecaster):
                 raise ModelError(f"model {self.alias!r}: no indicator surprise for {periods[i]}")
             mean_log[i] += float(np.sum(news))
             sd[i] = self._sigma
-        z = stats.norm.ppf((np.arange(_N_DRAWS) + 0.5) / _N_DRAWS)
-        samples = 100.0 * np.expm1(mean_log[:, None] + sd[:, None] * z[None, :])
-        return PointForecast(mean=100.0 * np.expm1(mean_log), samples=samples)
+        return log_gaussian_forecast(mean_log, sd)

@@ -45,7 +45,7 @@ from models.base import (
     log_yoy,
 )
 
-__all__ = ["SeasonalRatioForecaster", "seasonal_ratio_log_yoy"]
+__all__ = ["SeasonalRatioForecaster", "log_gaussian_forecast", "seasonal_ratio_log_yoy"]
 
 _SEASON = 12
 _N_DRAWS = 400
@@ -74,6 +74,14 @@ def seasonal_ratio_log_yoy(
             if np.isfinite(total):
                 values.append(total)
     return float(np.mean(values)) if values else nan
+
+
+def log_gaussian_forecast(mean_log: np.ndarray, sd: np.ndarray) -> PointForecast:
+    """y/y forecasts whose log ``log(1 + g/100)`` is Gaussian: the point is the median,
+    the bounds come from ``_N_DRAWS`` evenly spaced quantile draws. Pure."""
+    z = stats.norm.ppf((np.arange(_N_DRAWS) + 0.5) / _N_DRAWS)
+    samples = 100.0 * np.expm1(mean_log[:, None] + sd[:, None] * z[None, :])
+    return PointForecast(mean=100.0 * np.expm1(mean_log), samples=samples)
 
 
 class SeasonalRatioForecaster(Forecaster):
@@ -129,7 +137,14 @@ class SeasonalRatioForecaster(Forecaster):
             z = float(np.mean(both)) if both else float("nan")
         return z
 
-    def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
+    @property
+    def log_history(self) -> dict[pd.Period, float]:
+        """The fitted history as month -> log y/y on the filled monthly grid (a copy)."""
+        return dict(self._log.items())
+
+    def log_path(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, sd) of the log y/y of the next ``steps`` months: the rule, and its one-step
+        error sd times ``sqrt(step)``."""
         last = self._log.index[-1]
         grid = dict(self._log.items())
         mean_log = np.empty(steps)
@@ -144,7 +159,7 @@ class SeasonalRatioForecaster(Forecaster):
             month = last + i + 1
             if is_combined_jan_feb(month) and i >= 1:
                 mean_log[i] = 0.5 * (mean_log[i] + mean_log[i - 1])
-        sd = self._sigma * np.sqrt(np.arange(1, steps + 1))
-        z = stats.norm.ppf((np.arange(_N_DRAWS) + 0.5) / _N_DRAWS)
-        samples = 100.0 * np.expm1(mean_log[:, None] + sd[:, None] * z[None, :])
-        return PointForecast(mean=100.0 * np.expm1(mean_log), samples=samples)
+        return mean_log, self._sigma * np.sqrt(np.arange(1, steps + 1))
+
+    def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
+        return log_gaussian_forecast(*self.log_path(steps))
