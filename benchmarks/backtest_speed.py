@@ -45,7 +45,7 @@ def main() -> None:
     os.environ.pop("MLFLOW_TRACKING_URI", None)
     os.environ.pop("FORECASTING_DATABASE_URL", None)
     sys.path.insert(0, str(ROOT))
-    from forecasting.backtest import forecast_at
+    from forecasting.backtest import forecast_at, split_models
     from forecasting.pipeline import backtest
     from forecasting.service import open_service
 
@@ -102,7 +102,7 @@ def main() -> None:
     print(f"\nper model (one serial fit+predict at {period}, x {n_origins} origins, 1 process):")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for alias in [m for m in models if not m.startswith("ensemble")]:
+        for alias in split_models(models)[0]:
             t0 = time.perf_counter()
             for _ in range(3):
                 forecast_at(obs, target, period, as_of, [alias])

@@ -43,13 +43,13 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from forecasting.backtest import COMBINERS, split_models  # noqa: E402
 from models.base import is_target_period  # noqa: E402
 from models.ensemble import combine_forecasts, inverse_mae_weights  # noqa: E402
-from models.registry import MODEL_PATHS, create_model, model_class  # noqa: E402
+from models.registry import MODEL_PATHS, create_model  # noqa: E402
 
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "public"
 TARGETS = ("exports_yoy", "imports_yoy")
-COMBINERS = {"ensemble": "weighted", "ensemble_median": "median"}
 
 
 def load_history(target: str, data_dir: Path = DATA_DIR) -> pd.Series:
@@ -139,10 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     aliases = [a.strip() for a in args.models.split(",") if a.strip()]
-    for a in aliases:
-        model_class(a)  # fail fast on an unknown alias
-    fitted = [a for a in aliases if a not in COMBINERS]
-    combiners = [a for a in aliases if a in COMBINERS]
+    fitted, combiners = split_models(aliases)  # fails fast on an unknown alias
 
     # warm-up: imports (prophet, statsmodels, cmdstanpy) are not part of a fit's cost
     warm = load_history(TARGETS[0], args.data_dir)

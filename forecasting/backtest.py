@@ -36,6 +36,7 @@ __all__ = [
     "COMBINERS",
     "Origin",
     "backtest_origins",
+    "combiner_rows",
     "data_fingerprint",
     "forecast_at",
     "forecast_path",
@@ -321,25 +322,43 @@ def combine_at_origins(
 
     ``actual`` is :func:`first_release_actuals` of ``target`` (computed if not given).
     """
-    from models.ensemble import combine_forecasts, inverse_mae_weights
+    from models.ensemble import inverse_mae_weights
 
     if actual is None:
         actual = first_release_actuals(observations, target)
     released = first_release_dates(observations, target)
     scored = frame.assign(actual=frame["period"].map(actual))
-    out: list[dict] = []
+    weighted = any(COMBINERS[alias] == "weighted" for alias in combiners)
+    parts: list[pd.DataFrame] = []
     for (period, as_of), members in frame.groupby(["period", "as_of"], sort=True):
         past = known_errors(scored, released, as_of)
-        good = members[members["yhat"].notna()]
-        for alias in combiners:
-            how = COMBINERS[alias]
-            base = {"target": target, "period": period, "model": alias, "as_of": as_of}
-            if good.empty:
-                out.append({**base, "error": "no member forecast to combine"})
-                continue
-            weights = (
-                inverse_mae_weights(past, window=window, top=top) if how == "weighted" else None
-            )
-            comb = combine_forecasts(good.loc[:, ["model", *FORECAST_COLUMNS]], weights, how)
-            out.append({**base, **comb.iloc[0].drop("period").to_dict(), "error": None})
-    return pd.DataFrame(out)
+        weights = inverse_mae_weights(past, window=window, top=top) if weighted else None
+        rows = combiner_rows(members, combiners, weights, period)
+        parts.append(rows.assign(target=target, as_of=as_of))
+    return pd.concat(parts, ignore_index=True)
+
+
+def combiner_rows(
+    members: pd.DataFrame,
+    combiners: Sequence[str],
+    weights: dict[str, float] | None,
+    period: str,
+) -> pd.DataFrame:
+    """Each combiner's rows (``model, period, yhat``, bounds, ``error``) over the member rows
+    with a forecast; the weighted one uses ``weights``. With no member forecast, one error
+    row per combiner at ``period``."""
+    from models.ensemble import combine_forecasts
+
+    good = members[members["yhat"].notna()]
+    parts = []
+    for alias in combiners:
+        if good.empty:
+            error = {"model": alias, "period": period, "error": "no member forecast to combine"}
+            parts.append(pd.DataFrame([error]))
+            continue
+        how = COMBINERS[alias]
+        comb = combine_forecasts(
+            good.loc[:, ["model", *FORECAST_COLUMNS]], weights if how == "weighted" else None, how
+        )
+        parts.append(comb.assign(model=alias, error=None))
+    return pd.concat(parts, ignore_index=True)

@@ -23,7 +23,7 @@ from typing import Literal
 import pandas as pd
 
 from forecasting.errors import ConfigError
-from models.base import COMBINED_JAN_FEB_FROM, is_target_period, next_target_periods
+from models.base import is_combined_jan_feb, is_target_period, next_target_periods
 
 __all__ = [
     "Release",
@@ -46,7 +46,7 @@ def target_periods(start: pd.Period | str, end: pd.Period | str) -> list[pd.Peri
 
 def covered_months(period: pd.Period) -> str:
     """The months a target period's figure covers, e.g. ``2026-01..2026-02``."""
-    if period.month == 2 and period.year >= COMBINED_JAN_FEB_FROM:
+    if is_combined_jan_feb(period):
         return f"{period - 1}..{period}"
     return str(period)
 

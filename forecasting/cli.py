@@ -89,15 +89,10 @@ def _models(models: str | None) -> list[str] | None:
     """
     if not models:
         return None
-    from forecasting.errors import ModelFailure
-    from models.registry import UnknownModelError, model_class
+    from forecasting.backtest import split_models
 
     aliases = models.split(",")
-    for alias in aliases:
-        try:
-            model_class(alias)
-        except UnknownModelError as exc:  # not a ForecastingError: map it to exit code 4
-            raise ModelFailure(str(exc)) from None
+    split_models(aliases)
     return aliases
 
 

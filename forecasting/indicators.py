@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.observations import target_history
-from models.base import COMBINED_JAN_FEB_FROM
+from models.base import COMBINED_JAN_FEB_FROM, is_combined_jan_feb
 
 __all__ = [
     "COMBINED_JAN_FEB_FROM",
@@ -40,10 +40,6 @@ __all__ = [
 ]
 
 INDICATORS_USED_COLUMNS: tuple[str, ...] = ("series", "period", "value", "released")
-
-
-def _is_combined_february(period: pd.Period) -> bool:
-    return period.month == 2 and period.year >= COMBINED_JAN_FEB_FROM
 
 
 def _indicator_series(info: pd.DataFrame, name: str) -> pd.Series:
@@ -56,7 +52,7 @@ def _with_jan_feb_aggregate(values: pd.Series) -> pd.Series:
     """Replace each combined-February value (from 2020) by the mean of January and February."""
     out = values.copy()
     for period in values.index:
-        if not _is_combined_february(period):
+        if not is_combined_jan_feb(period):
             continue
         feb = values.loc[period]
         jan_period = period - 1
@@ -121,7 +117,7 @@ def indicators_used(
         ``indicators`` then period.
     """
     target = pd.Period(period, freq="M")
-    periods = [target - 1, target] if _is_combined_february(target) else [target]
+    periods = [target - 1, target] if is_combined_jan_feb(target) else [target]
     wanted = {str(p) for p in periods}
     records: list[dict[str, object]] = []
     for name in indicators:

@@ -20,6 +20,7 @@ import pandas as pd
 from forecasting.backtest import (
     BACKTEST_COLUMNS,
     COMBINERS,
+    combiner_rows,
     data_fingerprint,
     first_release_actuals,
     forecast_path,
@@ -260,7 +261,7 @@ def _register_final_models(
 ) -> None:
     """Fit every model on what was public before ``as_of`` and register it; the registry key
     is the fingerprint of those rows (the whole store's when nothing is dated later)."""
-    from forecasting.tracking import register_final_model
+    from forecasting.tracking import register_final_model, registered_versions
 
     known = obs[obs["released"] < as_of]
     fingerprint = data_fingerprint(known)
@@ -271,6 +272,7 @@ def _register_final_models(
     if not ranked:
         return
     result.champion = ranked[0]
+    registered = registered_versions(service.settings, result.target, fingerprint)
     for alias in ranked:
         forecaster, exog = finals[alias]
         register_final_model(
@@ -283,6 +285,7 @@ def _register_final_models(
             champion=alias == result.champion,
             exog=exog,
             parent_run_id=parent_run_id,
+            registered=registered,
         )
 
 
@@ -319,7 +322,7 @@ class ForecastResult:
 
     @property
     def ensemble(self) -> pd.Series | None:
-        for name in ("ensemble", "ensemble_median"):
+        for name in COMBINERS:  # the weighted one first
             r = self.rows[(self.rows["model"] == name) & self.rows["yhat"].notna()]
             if not r.empty:
                 return r.iloc[0]
@@ -468,34 +471,12 @@ def _attach_combiners(
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """Ensemble rows for every step, weighted by the ``stored`` backtest's errors known at
     ``as_of``. Returns the rows with the combiners' added, and the weights used."""
-    from models.ensemble import combine_forecasts, inverse_mae_weights
+    from models.ensemble import inverse_mae_weights
 
     if not combiners or stored is None:
         return rows, {}
     weights = inverse_mae_weights(_known_errors(stored, obs, target, as_of))
-    members = rows[rows["yhat"].notna()]
-    parts = [rows]
-    for alias in combiners:
-        how = COMBINERS[alias]
-        if members.empty:
-            parts.append(
-                pd.DataFrame(
-                    [
-                        {
-                            "model": alias,
-                            "period": rows["period"].max(),
-                            "error": "no member forecast to combine",
-                        }
-                    ]
-                )
-            )
-            continue
-        comb = combine_forecasts(
-            members.loc[:, ["model", *FORECAST_COLUMNS]],
-            weights if how == "weighted" else None,
-            how,
-        )
-        parts.append(comb.assign(model=alias, error=None))
+    parts = [rows, combiner_rows(rows, combiners, weights, rows["period"].max())]
     return pd.concat(parts, ignore_index=True), {k: round(float(v), 4) for k, v in weights.items()}
 
 

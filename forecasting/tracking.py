@@ -12,7 +12,7 @@ import io
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ __all__ = [
     "log_job_run",
     "register_final_model",
     "registered_model_name",
+    "registered_versions",
 ]
 
 # Fail fast when a remote tracking server is down (MLflow's defaults retry for minutes);
@@ -181,19 +182,23 @@ def register_final_model(
     champion: bool,
     exog: pd.DataFrame | None = None,
     parent_run_id: str | None = None,
+    registered: Mapping[str, str] | None = None,
 ) -> str:
     """Log a model fitted on all data as a pyfunc and register it under
     ``china-trade-<target>``; with ``champion`` it takes the ``champion`` alias.
 
     Idempotent: a version of the same model on the same data fingerprint is reused, not
-    registered again. Returns the version.
+    registered again. ``registered`` is :func:`registered_versions` for this fingerprint when
+    the caller already has it (default: looked up here). Returns the version.
     """
     from forecasting.pyfunc_model import TradeForecastModel
 
     name = registered_model_name(target)
     with _mlflow(settings) as mlflow:
         client = mlflow.MlflowClient()
-        existing = _find_version(client, name, model_alias, data_fingerprint)
+        if registered is None:
+            registered = _versions_on(client, name, data_fingerprint)
+        existing = registered.get(model_alias)
         if existing is None:
             exp = _experiment_id(mlflow, settings, target)
             with mlflow.start_run(
@@ -230,17 +235,24 @@ def register_final_model(
         return version
 
 
-def _find_version(client: Any, name: str, model_alias: str, fingerprint: str) -> str | None:
+def registered_versions(settings: Settings, target: str, fingerprint: str) -> dict[str, str]:
+    """Model alias -> version of the final models registered on ``fingerprint`` (one query)."""
+    with _mlflow(settings) as mlflow:
+        return _versions_on(mlflow.MlflowClient(), registered_model_name(target), fingerprint)
+
+
+def _versions_on(client: Any, name: str, fingerprint: str) -> dict[str, str]:
     from mlflow.exceptions import MlflowException
 
     try:
         versions = client.search_model_versions(f"name = '{name}'")
     except MlflowException:
-        return None
+        return {}
+    out: dict[str, str] = {}
     for v in versions:
-        if v.tags.get("model") == model_alias and v.tags.get("data_fingerprint") == fingerprint:
-            return str(v.version)
-    return None
+        if v.tags.get("data_fingerprint") == fingerprint and "model" in v.tags:
+            out.setdefault(v.tags["model"], str(v.version))  # the first match, as searched
+    return out
 
 
 def log_job_run(

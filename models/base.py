@@ -38,6 +38,7 @@ __all__ = [
     "is_combined_jan_feb",
     "is_target_period",
     "log_growth",
+    "log_two_year_growth",
     "log_yoy",
     "lowest_aic",
     "nest_intervals",
@@ -125,6 +126,12 @@ def from_log_growth(log_rate: np.ndarray | float) -> np.ndarray:
 def log_yoy(yoy: object) -> np.ndarray:
     """``log(1 + g/100)`` of y/y values ``g`` clipped at :data:`YOY_FLOOR` (no ×100)."""
     return np.log1p(np.maximum(np.asarray(yoy, dtype=float), YOY_FLOOR) / 100.0)
+
+
+def log_two_year_growth(yoy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(log(1+g/100) for every month, z = log two-year growth from month 13 on)."""
+    log_g = log_yoy(yoy)
+    return log_g, log_g[12:] + log_g[:-12]
 
 
 _Candidate = TypeVar("_Candidate")

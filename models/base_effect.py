@@ -22,19 +22,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.base import YOY_FLOOR, Forecaster, ModelError, PointForecast, filled_history, log_yoy
+from models.base import (
+    YOY_FLOOR,
+    Forecaster,
+    ModelError,
+    PointForecast,
+    filled_history,
+    log_two_year_growth,
+)
 
-__all__ = ["BaseEffectForecaster", "log_two_year_growth"]
+__all__ = ["BaseEffectForecaster", "log_two_year_growth"]  # the latter re-exported from base
 
 _SEASON = 12
 #: bounds of the simulated log y/y: y/y in [YOY_FLOOR %, +9900%].
 _LOG_MIN, _LOG_MAX = np.log1p(YOY_FLOOR / 100.0), np.log(100.0)
-
-
-def log_two_year_growth(yoy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(log(1+g/100) for every month, z = log two-year growth from month 13 on)."""
-    log_g = log_yoy(yoy)
-    return log_g, log_g[_SEASON:] + log_g[:-_SEASON]
 
 
 class BaseEffectForecaster(Forecaster):

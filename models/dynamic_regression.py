@@ -48,6 +48,7 @@ __all__ = [
     "DynamicRegressionForecaster",
     "NowcastForecaster",
     "NowcastInputs",
+    "combined_january_filled",
     "forecast_frame",
     "lag12_with_jan_feb",
     "nowcast_inputs",
@@ -206,7 +207,7 @@ def lag12_with_jan_feb(y: pd.Series) -> pd.Series:
     return lag
 
 
-def _combined_january_filled(frame: pd.DataFrame) -> pd.DataFrame:
+def combined_january_filled(frame: pd.DataFrame) -> pd.DataFrame:
     """Regressors for a combined January (2020 on) copy the Jan–Feb aggregate on ``YYYY-02``."""
     out = frame.copy()
     for period in out.index:
@@ -242,6 +243,8 @@ class NowcastForecaster(Forecaster):
         :func:`forecast_frame`), the monthly grid from the history's start to the last one)."""
         last = self._history.index[-1]
         periods = pd.period_range(last + 1, periods=steps, freq="M")
+        if exog is not None and self._exog is not None and exog.equals(self._exog):
+            exog = None  # the fit's own frame: its inputs are already prepared
         frame = forecast_frame(
             self._history, exog, self.used_indicators, self.alias, self._inputs.frame, periods
         )
@@ -288,7 +291,7 @@ class DynamicRegressionForecaster(NowcastForecaster):
     # -- design ----------------------------------------------------------------------------
     def _regressors(self, y: pd.Series, frame: pd.DataFrame) -> pd.DataFrame:
         x = frame.assign(target_lag12=lag12_with_jan_feb(y.reindex(frame.index)))
-        return _combined_january_filled(x)
+        return combined_january_filled(x)
 
     def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
         from statsmodels.tools.sm_exceptions import ConvergenceWarning

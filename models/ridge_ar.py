@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.base import Forecaster, PointForecast, filled_history, log_yoy
+from models.base import Forecaster, PointForecast, filled_history, log_two_year_growth
 
 __all__ = ["RidgeArForecaster"]
 
@@ -51,9 +51,8 @@ class RidgeArForecaster(Forecaster):
 
     def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
         y = filled_history(history).to_numpy(dtype=float)
-        log_g = log_yoy(y)
         z = np.full_like(y, np.nan)
-        z[_SEASON:] = 100.0 * (log_g[_SEASON:] + log_g[:-_SEASON])
+        z[_SEASON:] = 100.0 * log_two_year_growth(y)[1]
         first = max(max(Y_LAGS) - 1, _SEASON + max(Z_LAGS))
         origins = np.arange(first, y.size)
         feats = np.column_stack(

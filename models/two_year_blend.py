@@ -29,10 +29,9 @@ from models.base import (
     ModelError,
     PointForecast,
     from_log_growth,
-    is_target_period,
     log_growth,
 )
-from models.dynamic_regression import lag12_with_jan_feb
+from models.dynamic_regression import combined_january_filled, lag12_with_jan_feb
 
 __all__ = ["TwoYearBlendForecaster"]
 
@@ -129,10 +128,8 @@ class TwoYearBlendForecaster(Forecaster):
             for p in future:
                 if pd.isna(ly12.loc[p]) and (p + 1) in ly12.index:
                     ly12.loc[p] = ly12.loc[p + 1]
-        ex_f = ex.copy()
-        for p in future:  # a combined-January row uses the Jan–Feb aggregate (if known)
-            if not is_target_period(p) and (p + 1) in ex_f.index:
-                ex_f.loc[p] = ex_f.loc[p + 1]
+        ex_f = ex.copy()  # a combined-January row to forecast uses the Jan–Feb aggregate
+        ex_f.loc[future] = combined_january_filled(ex.loc[future])
         p1, s1 = self._one(
             ly, ly12, ex_f, grid, future, self.level_indicators, False, self.alpha_level, False
         )

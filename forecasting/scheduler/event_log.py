@@ -20,7 +20,7 @@ import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Literal
 
 __all__ = ["EVENTS", "Event", "EventLog", "event_log_path"]
 
@@ -44,11 +44,10 @@ def event_log_path(state_dir: Path) -> Path:
 
 
 class EventLog:
-    """Append-only JSON-lines log; thread-safe; also echoes each line to ``stream``."""
+    """Append-only JSON-lines log; thread-safe; with ``echo`` also writes each line to stderr."""
 
-    def __init__(self, path: Path, stream: TextIO | None = None, echo: bool = True) -> None:
+    def __init__(self, path: Path, echo: bool = True) -> None:
         self.path = Path(path)
-        self._stream = stream
         self._echo = echo
 
     @classmethod
@@ -68,10 +67,9 @@ class EventLog:
             with open(self.path, "a", encoding="utf-8") as fh:
                 fh.write(line + "\n")
             if self._echo:
-                stream = self._stream or sys.stderr
                 try:
-                    stream.write(line + "\n")
-                    stream.flush()
+                    sys.stderr.write(line + "\n")
+                    sys.stderr.flush()
                 except (OSError, ValueError):  # a closed pipe must not fail a job
                     pass
         return record

@@ -72,7 +72,6 @@ def job_options(settings: Settings) -> dict:
 def build_scheduler(
     settings: Settings,
     *,
-    blocking: bool = False,
     process_jobs: bool = True,
     event_log: EventLog | None = None,
 ):  # noqa: ANN201 - an APScheduler scheduler
@@ -89,12 +88,11 @@ def build_scheduler(
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
-    from apscheduler.schedulers.blocking import BlockingScheduler
 
     _StoreOnly = _store_only_class()  # noqa: N806
     engine = scheduler_engine(settings.service.database_url)
     log = event_log or EventLog.for_state_dir(settings.service.state_dir)
-    cls = (BlockingScheduler if blocking else BackgroundScheduler) if process_jobs else _StoreOnly
+    cls = BackgroundScheduler if process_jobs else _StoreOnly
     scheduler = cls(
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)},
         executors={"default": ThreadPoolExecutor(_EXECUTOR_WORKERS)},
@@ -112,7 +110,7 @@ def _store_only_class() -> type:
     class StoreOnlyScheduler(BaseScheduler):
         """Job store access without a processing loop (never runs a job)."""
 
-        def shutdown(self, wait: bool = True) -> None:
+        def shutdown(self, wait: bool = True) -> None:  # abstract in BaseScheduler
             super().shutdown(wait)
 
         def wakeup(self) -> None:
