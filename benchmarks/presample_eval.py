@@ -16,7 +16,8 @@ throw-away store:
 3. backtests both targets over ``[start - 12 months, end]`` with the default models and
    prints each model's MAE over ``[start, end]``;
 4. replays the ensemble's combination on those member forecasts for a grid of trimming
-   shares (``top``) and windows, each origin weighted only by errors known at it;
+   shares (``top``) and windows, each origin weighted only by errors known at it, and with
+   and without the Jan–Feb rule (``models.ensemble.JAN_FEB_MEMBER``);
 5. prints the consensus MAE for the months the bundled polls cover (2016–2018).
 
 ``inverse_mae_weights``'s default ``top = 0.5`` comes from this script: keeping the better
@@ -88,6 +89,7 @@ def main() -> None:
     )
     from forecasting.series import SERIES
     from forecasting.service import open_service
+    from models.ensemble import JAN_FEB_MEMBER
 
     svc = open_service()
     for path in sorted((REFERENCE / "indicators").glob("*.csv")):
@@ -126,6 +128,13 @@ def main() -> None:
                 total[(top, window)] = total.get((top, window), 0.0) + value
         table = pd.Series(grid).unstack().round(2)
         print(table.to_string())
+        off = combine_at_origins(members, ["ensemble"], obs, target, actual=actual, jan_feb=None)
+        off = off[off["period"] >= args.start]
+        print(
+            f"Jan-Feb rule (ensemble centred on {JAN_FEB_MEMBER} in Jan/Feb), top=0.5, window=24:"
+            f" MAE {grid[(0.5, 24)]:.2f} with it, "
+            f"{float((off['yhat'] - off['period'].map(actual)).abs().mean()):.2f} without"
+        )
         if not consensus.empty:
             polls = consensus[consensus["target"] == target].set_index("period")["consensus"]
             both = pd.concat([actual.rename("actual"), polls], axis=1, join="inner").dropna()

@@ -29,6 +29,7 @@ from forecasting.errors import DataError, ModelFailure
 from forecasting.indicators import indicator_exog
 from forecasting.observations import first_release_dates, information_set, target_history
 from models.base import FORECAST_COLUMNS, next_target_periods
+from models.ensemble import JAN_FEB_MEMBER
 from models.registry import MODEL_PATHS, model_class
 
 __all__ = [
@@ -316,9 +317,11 @@ def combine_at_origins(
     *,
     actual: pd.Series | None = None,
     top: float = 0.5,
+    jan_feb: str | None = JAN_FEB_MEMBER,
 ) -> pd.DataFrame:
     """Ensemble rows per origin from member rows, weights from errors known at that origin
-    (:func:`models.ensemble.inverse_mae_weights` with ``window`` and ``top``).
+    (:func:`models.ensemble.inverse_mae_weights` with ``window`` and ``top``); January and
+    February periods centred on ``jan_feb`` (see :func:`combiner_rows`).
 
     ``actual`` is :func:`first_release_actuals` of ``target`` (computed if not given).
     """
@@ -333,7 +336,7 @@ def combine_at_origins(
     for (period, as_of), members in frame.groupby(["period", "as_of"], sort=True):
         past = known_errors(scored, released, as_of)
         weights = inverse_mae_weights(past, window=window, top=top) if weighted else None
-        rows = combiner_rows(members, combiners, weights, period)
+        rows = combiner_rows(members, combiners, weights, period, jan_feb)
         parts.append(rows.assign(target=target, as_of=as_of))
     return pd.concat(parts, ignore_index=True)
 
@@ -343,10 +346,12 @@ def combiner_rows(
     combiners: Sequence[str],
     weights: dict[str, float] | None,
     period: str,
+    jan_feb: str | None = JAN_FEB_MEMBER,
 ) -> pd.DataFrame:
     """Each combiner's rows (``model, period, yhat``, bounds, ``error``) over the member rows
-    with a forecast; the weighted one uses ``weights``. With no member forecast, one error
-    row per combiner at ``period``."""
+    with a forecast; the weighted one uses ``weights`` and centres January and February
+    periods on ``jan_feb`` (:func:`models.ensemble.combine_forecasts`). With no member
+    forecast, one error row per combiner at ``period``."""
     from models.ensemble import combine_forecasts
 
     good = members[members["yhat"].notna()]
@@ -356,9 +361,12 @@ def combiner_rows(
             error = {"model": alias, "period": period, "error": "no member forecast to combine"}
             parts.append(pd.DataFrame([error]))
             continue
-        how = COMBINERS[alias]
+        weighted = COMBINERS[alias] == "weighted"
         comb = combine_forecasts(
-            good.loc[:, ["model", *FORECAST_COLUMNS]], weights if how == "weighted" else None, how
+            good.loc[:, ["model", *FORECAST_COLUMNS]],
+            weights if weighted else None,
+            COMBINERS[alias],
+            jan_feb=jan_feb if weighted else None,
         )
         parts.append(comb.assign(model=alias, error=None))
     return pd.concat(parts, ignore_index=True)

@@ -316,6 +316,8 @@ class ForecastResult:
     missing_periods: list[str]
     actual: float | None = None
     weights: dict[str, float] = field(default_factory=dict)
+    #: the member the weighted ensemble is centred on (the Jan-Feb rule), else None
+    centred_on: str | None = None
     indicators: pd.DataFrame | None = None
     news: pd.DataFrame | None = None
     fingerprint: str = ""
@@ -359,6 +361,7 @@ class ForecastResult:
             "missing_periods": self.missing_periods,
             "actual": self.actual,
             "ensemble_weights": self.weights,
+            "ensemble_centred_on": self.centred_on,
             "indicators": None
             if self.indicators is None
             else self.indicators.astype({"released": str}).to_dict("records"),
@@ -449,6 +452,7 @@ def forecast_release(
         missing_periods=missing,
         fingerprint=fingerprint,
         weights=weights,
+        centred_on=_centred_on(rows, combiners, target_p),
     )
     ens = result.ensemble
     if ens is not None:
@@ -478,6 +482,18 @@ def _attach_combiners(
     weights = inverse_mae_weights(_known_errors(stored, obs, target, as_of))
     parts = [rows, combiner_rows(rows, combiners, weights, rows["period"].max())]
     return pd.concat(parts, ignore_index=True), {k: round(float(v), 4) for k, v in weights.items()}
+
+
+def _centred_on(rows: pd.DataFrame, combiners: list[str], period: pd.Period) -> str | None:
+    """:data:`~models.ensemble.JAN_FEB_MEMBER` when the weighted ensemble took its point for
+    this Jan/Feb ``period`` (it is among ``rows`` with a forecast), else None."""
+    from models.ensemble import JAN_FEB_MEMBER
+
+    weighted = any(COMBINERS[c] == "weighted" for c in combiners)
+    if not weighted or period.month > 2:
+        return None
+    own = rows.loc[rows["model"] == JAN_FEB_MEMBER, "yhat"]
+    return JAN_FEB_MEMBER if own.notna().any() else None
 
 
 def _news(
@@ -758,6 +774,7 @@ def log_forecast_job(
                 "models": list(fc.rows["model"]),
                 "data_fingerprint": fc.fingerprint,
                 "ensemble_weights": fc.weights,
+                **({"ensemble_centred_on": fc.centred_on} if fc.centred_on else {}),
             },
             metrics={
                 "yhat": float(ens["yhat"]),

@@ -95,6 +95,14 @@ def forecast_panel(result) -> list:  # noqa: ANN001 - ForecastResult, imported l
             f"{k} {v:.2f}" for k, v in sorted(result.weights.items(), key=lambda kv: -kv[1])
         )
         out.append(Text(f"ensemble weights (inverse trailing MAE, errors known then): {w}"))
+    if result.centred_on:
+        out.append(
+            Text(
+                f"Jan-Feb print: the ensemble is centred on {result.centred_on} (the Lunar New "
+                "Year calendar, read from Korea's months); its bands are the weighted "
+                "combination's, moved with it"
+            )
+        )
     if result.indicators is not None and not result.indicators.empty:
         out.append(frame_table(result.indicators, "indicator inputs used"))
     if result.news is not None and not result.news.empty:

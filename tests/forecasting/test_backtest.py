@@ -124,3 +124,36 @@ def test_dask_local_cluster_gives_the_same_rows(observations) -> None:
     )
     local = run_backtest(observations, "exports_yoy", "2025-06", "2025-12", ["naive", "ridge_ar"])
     pd.testing.assert_frame_equal(dask, local)
+
+
+def test_ensemble_takes_the_korea_nowcast_for_jan_feb_prints(observations) -> None:
+    """The bundled snapshot carries Korea's first releases, so ``kr_surprise`` nowcasts each
+    Jan-Feb figure; the ensemble takes that point there and its own weighted mean elsewhere."""
+    from forecasting.backtest import combine_at_origins, first_release_actuals
+
+    models = ["naive", "seasonal_ratio", "kr_surprise", "ensemble"]
+    frame = run_backtest(observations, "exports_yoy", "2024-02", "2025-04", models, warmup=0)
+    wide = frame.pivot(index="period", columns="model", values="yhat")
+    jan_feb = [p for p in wide.index if p.endswith("-02")]
+    assert jan_feb == ["2024-02", "2025-02"]
+    for p in jan_feb:
+        assert wide.loc[p, "ensemble"] == pytest.approx(wide.loc[p, "kr_surprise"])
+    # elsewhere the weighted mean, not the Korea nowcast alone
+    others = wide.drop(index=jan_feb)
+    assert (others["ensemble"] - others["kr_surprise"]).abs().max() > 0.1
+    # the same member rows without the rule: the weighted mean in Jan-Feb too
+    members = frame[frame["model"] != "ensemble"].drop(columns=["actual"])
+    actual = first_release_actuals(observations, "exports_yoy")
+    off = combine_at_origins(
+        members, ["ensemble"], observations, "exports_yoy", actual=actual, jan_feb=None
+    ).set_index("period")
+    on = combine_at_origins(
+        members, ["ensemble"], observations, "exports_yoy", actual=actual
+    ).set_index("period")
+    assert on.loc[jan_feb, "yhat"].tolist() == pytest.approx(wide.loc[jan_feb, "ensemble"].tolist())
+    for p in jan_feb:
+        assert abs(off.loc[p, "yhat"] - on.loc[p, "yhat"]) > 1e-6
+        width = off.loc[p, "yhat_hi_80"] - off.loc[p, "yhat_lo_80"]
+        assert on.loc[p, "yhat_hi_80"] - on.loc[p, "yhat_lo_80"] == pytest.approx(width)
+    rest = [p for p in on.index if p not in jan_feb]
+    assert on.loc[rest, "yhat"].tolist() == pytest.approx(off.loc[rest, "yhat"].tolist())

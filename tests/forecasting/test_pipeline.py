@@ -189,3 +189,27 @@ def test_forecast_shows_indicator_inputs_and_news(service) -> None:
     # no figure released on or after as_of appears among the inputs
     assert all(pd.isna(d) or d < date(2026, 1, 13) for d in res.indicators["released"])
     assert res.rows["yhat"].notna().all()
+
+
+def test_jan_feb_forecast_is_centred_on_the_korea_nowcast(service) -> None:
+    from forecasting.render import forecast_panel
+
+    models = ["naive", "seasonal_ratio", "kr_surprise", "ensemble"]
+    # Korea's February is out on March 1, China's Jan-Feb figure on March 10
+    res = forecast_release(service, "exports_yoy", as_of=date(2026, 3, 8), models=models)
+    assert res.period == "2026-02" and res.centred_on == "kr_surprise"
+    rows = res.rows.set_index("model")
+    assert rows.loc["ensemble", "yhat"] == pytest.approx(rows.loc["kr_surprise", "yhat"])
+    assert rows.loc["ensemble", "yhat"] != pytest.approx(rows.loc["naive", "yhat"])
+    assert res.as_dict()["ensemble_centred_on"] == "kr_surprise"
+    text = " ".join(str(getattr(r, "plain", "")) for r in forecast_panel(res))
+    assert "centred on kr_surprise" in text
+    # another month: the weighted mean, no rule
+    dec = forecast_release(service, "exports_yoy", as_of=date(2026, 1, 13), models=models)
+    assert dec.period == "2025-12" and dec.centred_on is None
+    dec_rows = dec.rows.set_index("model")
+    assert dec_rows.loc["ensemble", "yhat"] != pytest.approx(dec_rows.loc["kr_surprise", "yhat"])
+    # without the Korea nowcast in the run, a Jan-Feb ensemble is the plain weighted mean
+    without = ["naive", "seasonal_ratio", "ensemble"]
+    plain = forecast_release(service, "exports_yoy", as_of=date(2026, 3, 8), models=without)
+    assert plain.centred_on is None

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from models.base import FORECAST_COLUMNS, Forecaster, ModelError, PointForecast
 from models.ensemble import (
+    JAN_FEB_MEMBER,
     EnsembleForecaster,
     MedianEnsembleForecaster,
     combine_forecasts,
@@ -165,6 +166,45 @@ def test_weighted_combination_is_weighted_mean_of_every_column() -> None:
     )
 
 
+def test_jan_feb_member_centres_the_weighted_combination_in_january_and_february() -> None:
+    spec = {
+        "a": (1.0, 0.0, 2.0, -1.0, 3.0),
+        "b": (3.0, 2.0, 4.0, 1.0, 5.0),
+        "kr": (9.0, 8.5, 9.5, 8.0, 10.0),
+    }
+    weights = {"a": 0.5, "b": 0.25, "kr": 0.25}
+    for period in ("2025-01", "2025-02"):  # a separate January print, and the Jan-Feb figure
+        rows = member_rows(spec, period)
+        plain = combine_forecasts(rows, weights, "weighted")
+        got = combine_forecasts(rows, weights, "weighted", jan_feb="kr")
+        shift = 9.0 - float(plain["yhat"].iloc[0])  # weighted yhat is 3.5
+        assert shift == pytest.approx(5.5)
+        assert got["yhat"].iloc[0] == pytest.approx(9.0)
+        # the combination's spread, moved with it (not the member's own narrower band)
+        for col in FORECAST_COLUMNS[2:]:
+            assert got[col].iloc[0] == pytest.approx(plain[col].iloc[0] + shift)
+    # other months, a missing member and the median are left alone
+    march = member_rows(spec, "2025-03")
+    pd.testing.assert_frame_equal(
+        combine_forecasts(march, weights, "weighted", jan_feb="kr"),
+        combine_forecasts(march, weights, "weighted"),
+    )
+    feb = member_rows(spec, "2025-02")
+    without = feb[feb["model"] != "kr"]
+    pd.testing.assert_frame_equal(
+        combine_forecasts(without, weights, "weighted", jan_feb="kr"),
+        combine_forecasts(without, weights, "weighted"),
+    )
+    failed = feb.assign(yhat=np.where(feb["model"] == "kr", np.nan, feb["yhat"]))
+    pd.testing.assert_frame_equal(
+        combine_forecasts(failed, weights, "weighted", jan_feb="kr"),
+        combine_forecasts(without, weights, "weighted"),
+    )
+    pd.testing.assert_frame_equal(
+        combine_forecasts(feb, None, "median", jan_feb="kr"), combine_forecasts(feb, None, "median")
+    )
+
+
 def test_no_weights_means_equal_weights() -> None:
     rows = member_rows({"a": (1.0, 0.0, 2.0, -1.0, 3.0), "b": (3.0, 2.0, 4.0, 1.0, 5.0)})
     for weights in (None, {}):
@@ -271,6 +311,30 @@ def test_weighted_ensemble_matches_combination_of_members(yoy: pd.Series) -> Non
     pd.testing.assert_frame_equal(got, combine_forecasts(frames, weights, "weighted"))
     med = MedianEnsembleForecaster(members=members, weights=weights).fit(yoy).predict(4)
     pd.testing.assert_frame_equal(med, combine_forecasts(frames, None, "median"))
+
+
+def test_ensemble_centres_a_january_february_target_on_its_jan_feb_member(yoy: pd.Series) -> None:
+    history = yoy[yoy.index <= pd.Period("2024-12", freq="M")]
+    members = ["naive", "ridge_ar", "base_effect"]
+    weights = {"naive": 0.5, "ridge_ar": 0.3, "base_effect": 0.2}
+    got = EnsembleForecaster(members=members, weights=weights, jan_feb="ridge_ar").fit(history)
+    got = got.predict(3).set_index("period")
+    off = EnsembleForecaster(members=members, weights=weights, jan_feb=None).fit(history)
+    off = off.predict(3).set_index("period")
+    own = create_model("ridge_ar").fit(history).predict(3).set_index("period")
+    first = got.index[0]
+    assert pd.Period(first, freq="M").month <= 2  # the next target is in Jan-Feb
+    assert got.loc[first, "yhat"] == pytest.approx(own.loc[first, "yhat"])
+    assert abs(off.loc[first, "yhat"] - own.loc[first, "yhat"]) > 1e-6
+    width = off.loc[first, "yhat_hi_80"] - off.loc[first, "yhat_lo_80"]
+    assert got.loc[first, "yhat_hi_80"] - got.loc[first, "yhat_lo_80"] == pytest.approx(width)
+    later = [p for p in got.index if pd.Period(p, freq="M").month > 2]
+    assert later
+    pd.testing.assert_frame_equal(got.loc[later], off.loc[later])
+    # the default member is the Korea-surprise nowcast, off when it is not a member
+    assert EnsembleForecaster(members=members).jan_feb == JAN_FEB_MEMBER == "kr_surprise"
+    plain = EnsembleForecaster(members=members, weights=weights).fit(history).predict(3)
+    pd.testing.assert_frame_equal(plain.set_index("period"), off)
 
 
 def test_ensemble_members_validated() -> None:
