@@ -308,6 +308,29 @@ def known_errors(frame: pd.DataFrame, released: pd.Series, as_of: date) -> pd.Da
     return f.loc[:, ["model", "period", "abs_error"]]
 
 
+def jan_feb_centre(
+    observations: pd.DataFrame, period: str, as_of: date, member: str | None = JAN_FEB_MEMBER
+) -> dict[str, str]:
+    """The Jan–Feb rule's ``centre_on`` (:func:`models.ensemble.combine_forecasts`) for a
+    forecast made at ``as_of`` whose first step is ``period``.
+
+    ``{period: member}`` when ``period`` is a January or February print and one of
+    ``member``'s indicators (Korea's exports, for :data:`~models.ensemble.JAN_FEB_MEMBER`) is
+    public for it at ``as_of``: then ``member`` nowcasts it, rather than falling back on its
+    seasonal ratio. Else ``{}`` (and always with ``member=None``).
+    """
+    p = pd.Period(period, freq="M")
+    if member is None or p.month > 2:
+        return {}
+    series = list(getattr(model_class(member)(), "indicators", ()))
+    known = observations[
+        observations["series"].isin(series)
+        & (observations["period"] == str(p))
+        & (observations["released"] < as_of)
+    ]
+    return {str(p): member} if not known.empty else {}
+
+
 def combine_at_origins(
     frame: pd.DataFrame,
     combiners: Sequence[str],
@@ -320,8 +343,8 @@ def combine_at_origins(
     jan_feb: str | None = JAN_FEB_MEMBER,
 ) -> pd.DataFrame:
     """Ensemble rows per origin from member rows, weights from errors known at that origin
-    (:func:`models.ensemble.inverse_mae_weights` with ``window`` and ``top``); January and
-    February periods centred on ``jan_feb`` (see :func:`combiner_rows`).
+    (:func:`models.ensemble.inverse_mae_weights` with ``window`` and ``top``), and the
+    Jan–Feb rule with ``jan_feb`` (:func:`jan_feb_centre`; None = off).
 
     ``actual`` is :func:`first_release_actuals` of ``target`` (computed if not given).
     """
@@ -336,7 +359,8 @@ def combine_at_origins(
     for (period, as_of), members in frame.groupby(["period", "as_of"], sort=True):
         past = known_errors(scored, released, as_of)
         weights = inverse_mae_weights(past, window=window, top=top) if weighted else None
-        rows = combiner_rows(members, combiners, weights, period, jan_feb)
+        centre = jan_feb_centre(observations, period, as_of, jan_feb)
+        rows = combiner_rows(members, combiners, weights, period, centre)
         parts.append(rows.assign(target=target, as_of=as_of))
     return pd.concat(parts, ignore_index=True)
 
@@ -346,11 +370,11 @@ def combiner_rows(
     combiners: Sequence[str],
     weights: dict[str, float] | None,
     period: str,
-    jan_feb: str | None = JAN_FEB_MEMBER,
+    centre_on: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Each combiner's rows (``model, period, yhat``, bounds, ``error``) over the member rows
-    with a forecast; the weighted one uses ``weights`` and centres January and February
-    periods on ``jan_feb`` (:func:`models.ensemble.combine_forecasts`). With no member
+    with a forecast; the weighted one uses ``weights`` and ``centre_on`` (the Jan–Feb rule,
+    :func:`jan_feb_centre`; see :func:`models.ensemble.combine_forecasts`). With no member
     forecast, one error row per combiner at ``period``."""
     from models.ensemble import combine_forecasts
 
@@ -366,7 +390,7 @@ def combiner_rows(
             good.loc[:, ["model", *FORECAST_COLUMNS]],
             weights if weighted else None,
             COMBINERS[alias],
-            jan_feb=jan_feb if weighted else None,
+            centre_on=centre_on if weighted else None,
         )
         parts.append(comb.assign(model=alias, error=None))
     return pd.concat(parts, ignore_index=True)

@@ -24,6 +24,7 @@ from forecasting.backtest import (
     data_fingerprint,
     first_release_actuals,
     forecast_path,
+    jan_feb_centre,
     run_backtest,
     split_models,
 )
@@ -426,7 +427,7 @@ def forecast_release(
     fingerprint = data_fingerprint(obs)
     rows_all, exog = forecast_path(obs, target, str(target_p), as_of_date, fitted)
     stored = service.backtests.load(fingerprint, target) if combiners else None
-    frame, weights = _attach_combiners(rows_all, combiners, stored, obs, target, as_of_date)
+    frame, weights, centre = _attach_combiners(rows_all, combiners, stored, obs, target, as_of_date)
     consensus = service.consensus.value(target, str(target_p), as_of_date)
     rows = frame[frame["period"] == str(target_p)].copy()
     failed = frame[frame["yhat"].isna()]
@@ -452,7 +453,7 @@ def forecast_release(
         missing_periods=missing,
         fingerprint=fingerprint,
         weights=weights,
-        centred_on=_centred_on(rows, combiners, target_p),
+        centred_on=_centred_on(rows, centre, str(target_p)),
     )
     ens = result.ensemble
     if ens is not None:
@@ -472,28 +473,28 @@ def _attach_combiners(
     obs: pd.DataFrame,
     target: str,
     as_of: date,
-) -> tuple[pd.DataFrame, dict[str, float]]:
+) -> tuple[pd.DataFrame, dict[str, float], dict[str, str]]:
     """Ensemble rows for every step, weighted by the ``stored`` backtest's errors known at
-    ``as_of``. Returns the rows with the combiners' added, and the weights used."""
+    ``as_of``, the first step under the Jan–Feb rule (:func:`jan_feb_centre`). Returns the
+    rows with the combiners' added, the weights used and the rule's ``centre_on``."""
     from models.ensemble import inverse_mae_weights
 
     if not combiners or stored is None:
-        return rows, {}
+        return rows, {}, {}
     weights = inverse_mae_weights(_known_errors(stored, obs, target, as_of))
-    parts = [rows, combiner_rows(rows, combiners, weights, rows["period"].max())]
-    return pd.concat(parts, ignore_index=True), {k: round(float(v), 4) for k, v in weights.items()}
+    centre = jan_feb_centre(obs, rows["period"].min(), as_of)
+    parts = [rows, combiner_rows(rows, combiners, weights, rows["period"].max(), centre)]
+    rounded = {k: round(float(v), 4) for k, v in weights.items()}
+    return pd.concat(parts, ignore_index=True), rounded, centre
 
 
-def _centred_on(rows: pd.DataFrame, combiners: list[str], period: pd.Period) -> str | None:
-    """:data:`~models.ensemble.JAN_FEB_MEMBER` when the weighted ensemble took its point for
-    this Jan/Feb ``period`` (it is among ``rows`` with a forecast), else None."""
-    from models.ensemble import JAN_FEB_MEMBER
-
-    weighted = any(COMBINERS[c] == "weighted" for c in combiners)
-    if not weighted or period.month > 2:
+def _centred_on(rows: pd.DataFrame, centre: dict[str, str], period: str) -> str | None:
+    """The member the weighted ensemble took its point from for ``period`` (the Jan–Feb
+    rule's ``centre``, when that member has a forecast among ``rows``), else None."""
+    member = centre.get(period)
+    if member is None or not rows.loc[rows["model"] == member, "yhat"].notna().any():
         return None
-    own = rows.loc[rows["model"] == JAN_FEB_MEMBER, "yhat"]
-    return JAN_FEB_MEMBER if own.notna().any() else None
+    return member
 
 
 def _news(

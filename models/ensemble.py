@@ -8,16 +8,17 @@ contract for a final fit (they fit their members themselves).
 Intervals are combined by averaging each bound across members (quantile averaging, weighted
 the same way as the point forecast), or by the per-period median of each bound.
 
-Jan–Feb rule: for a January or February target (a separate print, or the combined Jan–Feb
-figure labelled February), the weighted combination is centred on the calendar nowcast
-:data:`JAN_FEB_MEMBER` when that member has a forecast, its bounds moved with it (see
-:func:`combine_forecasts`).
+Jan–Feb rule: when the first period forecast is a January or February print (a separate one,
+or the combined Jan–Feb figure labelled February) and :data:`JAN_FEB_MEMBER` nowcasts it (Korea's
+month is out), the weighted combination is centred on that member's forecast, its bounds moved
+with it (``centre_on`` of :func:`combine_forecasts`). Before Korea's month is out that member is
+only its seasonal-ratio fallback, and the plain combination stands.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -125,7 +126,7 @@ def combine_forecasts(
     weights: dict[str, float] | None = None,
     how: Literal["weighted", "median"] = "weighted",
     *,
-    jan_feb: str | None = None,
+    centre_on: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Combine member forecasts per period.
 
@@ -138,10 +139,10 @@ def combine_forecasts(
             over the members present at each period.
         how: ``"weighted"``: weighted mean of ``yhat`` and of each bound (quantile averaging);
             ``"median"``: per-period median of each column.
-        jan_feb: with ``how="weighted"``, the member (e.g. :data:`JAN_FEB_MEMBER`) whose
-            forecast becomes ``yhat`` for January and February periods; the weighted bounds
-            are shifted by the same amount (the combination's spread, centred on that member).
-            Periods where that member has no finite ``yhat`` keep the weighted combination.
+        centre_on: {period: member} (the Jan–Feb rule): with ``how="weighted"``, that
+            member's forecast becomes the period's ``yhat`` and the weighted bounds are shifted
+            by the same amount (the combination's spread, centred on that member). A period
+            where that member has no finite ``yhat`` keeps the weighted combination.
 
     Returns:
         ``period, yhat, yhat_lo_{L}, yhat_hi_{L}...`` (the contract columns), one row per
@@ -169,8 +170,9 @@ def combine_forecasts(
                 col = values[:, j]
                 ok = np.isfinite(col)
                 combined[j] = np.sum(w[ok] * col[ok]) / np.sum(w[ok]) if ok.any() else np.nan
-            if jan_feb is not None and pd.Period(period, freq="M").month <= 2:
-                own = group.loc[group["model"] == jan_feb, "yhat"].to_numpy(dtype=float)
+            if centre_on and period in centre_on:
+                own = group.loc[group["model"] == centre_on[period], "yhat"]
+                own = own.to_numpy(dtype=float)
                 if own.size and np.isfinite(own[0]):
                     combined = combined + (own[0] - combined[0])
         rows.append({"period": period, **dict(zip(value_cols, combined, strict=True))})
@@ -195,8 +197,10 @@ class EnsembleForecaster(Forecaster):
     Args:
         members: registry aliases of the member models (default :data:`DEFAULT_MEMBERS`).
         weights: {alias: weight} (e.g. from :func:`inverse_mae_weights`); None = equal weights.
-        jan_feb: the member a weighted ensemble centres its January and February forecasts on
-            (default :data:`JAN_FEB_MEMBER`; ignored when it is not a fitted member; None = off).
+        jan_feb: the member a weighted ensemble centres a first-step January or February
+            forecast on, when that member is fitted and uses indicators (its
+            ``used_indicators``: a nowcast, not a fallback); default :data:`JAN_FEB_MEMBER`,
+            None = off.
 
     Members that raise :class:`ModelError` while fitting (or predicting) are skipped and listed
     in ``failed_members`` (alias -> error text); if every member fails, fitting raises.
@@ -263,13 +267,24 @@ class EnsembleForecaster(Forecaster):
             frame,
             self.weights if weighted else None,
             self.how,
-            jan_feb=self.jan_feb if weighted else None,
+            centre_on=self._jan_feb_centre(frame) if weighted else None,
         )
         out = out.loc[:, ["period", "yhat", *interval_columns(levels)]]
         # both combinations preserve each member's lo <= yhat <= hi ordering; this only
         # guards against members whose bounds are missing for some level
         nest_intervals(out, levels)
         return out.reset_index(drop=True)
+
+    def _jan_feb_centre(self, frame: pd.DataFrame) -> dict[str, str]:
+        """The Jan–Feb rule's ``centre_on`` for these member rows: the first period, if it is
+        a January or February and the ``jan_feb`` member nowcasts it."""
+        member = self.fitted_members.get(self.jan_feb) if self.jan_feb else None
+        if member is None or not getattr(member, "used_indicators", ()):
+            return {}
+        first = min(frame["period"].astype(str))
+        if pd.Period(first, freq="M").month > 2:
+            return {}
+        return {first: str(self.jan_feb)}
 
     def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
         raise NotImplementedError("never called: ensembles override _forecast_frame")

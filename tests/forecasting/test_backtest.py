@@ -126,6 +126,18 @@ def test_dask_local_cluster_gives_the_same_rows(observations) -> None:
     pd.testing.assert_frame_equal(dask, local)
 
 
+def test_jan_feb_rule_applies_once_korea_has_published_the_month(observations) -> None:
+    from forecasting.backtest import jan_feb_centre
+
+    # Korea's February 2026 came out on March 1; China's Jan-Feb figure on March 10
+    assert jan_feb_centre(observations, "2026-02", date(2026, 3, 2)) == {"2026-02": "kr_surprise"}
+    assert jan_feb_centre(observations, "2026-02", date(2026, 3, 1)) == {}  # not yet public
+    assert jan_feb_centre(observations, "2026-02", date(2026, 3, 2), None) == {}
+    assert jan_feb_centre(observations, "2025-12", date(2026, 1, 13)) == {}  # not Jan-Feb
+    # a separate January print (before 2020) counts too
+    assert jan_feb_centre(observations, "2019-01", date(2019, 2, 13)) == {"2019-01": "kr_surprise"}
+
+
 def test_ensemble_takes_the_korea_nowcast_for_jan_feb_prints(observations) -> None:
     """The bundled snapshot carries Korea's first releases, so ``kr_surprise`` nowcasts each
     Jan-Feb figure; the ensemble takes that point there and its own weighted mean elsewhere."""

@@ -204,6 +204,13 @@ def test_jan_feb_forecast_is_centred_on_the_korea_nowcast(service) -> None:
     assert res.as_dict()["ensemble_centred_on"] == "kr_surprise"
     text = " ".join(str(getattr(r, "plain", "")) for r in forecast_panel(res))
     assert "centred on kr_surprise" in text
+    # before Korea's February is out, kr_surprise is only its seasonal-ratio fallback: no rule
+    early = forecast_release(service, "exports_yoy", as_of=date(2026, 2, 20), models=models)
+    assert early.period == "2026-02" and early.centred_on is None
+    kr, ens = early.rows.set_index("model").loc[["kr_surprise", "ensemble"], "yhat"]
+    sr = early.rows.set_index("model").loc["seasonal_ratio", "yhat"]
+    assert kr == pytest.approx(sr) and ens != pytest.approx(kr)
+    assert "centred on" not in " ".join(str(getattr(r, "plain", "")) for r in forecast_panel(early))
     # another month: the weighted mean, no rule
     dec = forecast_release(service, "exports_yoy", as_of=date(2026, 1, 13), models=models)
     assert dec.period == "2025-12" and dec.centred_on is None

@@ -166,42 +166,37 @@ def test_weighted_combination_is_weighted_mean_of_every_column() -> None:
     )
 
 
-def test_jan_feb_member_centres_the_weighted_combination_in_january_and_february() -> None:
+def test_centre_on_moves_the_weighted_combination_onto_that_member() -> None:
     spec = {
         "a": (1.0, 0.0, 2.0, -1.0, 3.0),
         "b": (3.0, 2.0, 4.0, 1.0, 5.0),
         "kr": (9.0, 8.5, 9.5, 8.0, 10.0),
     }
     weights = {"a": 0.5, "b": 0.25, "kr": 0.25}
-    for period in ("2025-01", "2025-02"):  # a separate January print, and the Jan-Feb figure
-        rows = member_rows(spec, period)
-        plain = combine_forecasts(rows, weights, "weighted")
-        got = combine_forecasts(rows, weights, "weighted", jan_feb="kr")
-        shift = 9.0 - float(plain["yhat"].iloc[0])  # weighted yhat is 3.5
-        assert shift == pytest.approx(5.5)
-        assert got["yhat"].iloc[0] == pytest.approx(9.0)
-        # the combination's spread, moved with it (not the member's own narrower band)
-        for col in FORECAST_COLUMNS[2:]:
-            assert got[col].iloc[0] == pytest.approx(plain[col].iloc[0] + shift)
-    # other months, a missing member and the median are left alone
-    march = member_rows(spec, "2025-03")
-    pd.testing.assert_frame_equal(
-        combine_forecasts(march, weights, "weighted", jan_feb="kr"),
-        combine_forecasts(march, weights, "weighted"),
-    )
+    rows = pd.concat([member_rows(spec, "2025-02"), member_rows(spec, "2025-03")])
+    plain = combine_forecasts(rows, weights, "weighted").set_index("period")
+    got = combine_forecasts(rows, weights, "weighted", centre_on={"2025-02": "kr"})
+    got = got.set_index("period")
+    shift = 9.0 - plain.loc["2025-02", "yhat"]  # weighted yhat is 3.5
+    assert shift == pytest.approx(5.5)
+    assert got.loc["2025-02", "yhat"] == pytest.approx(9.0)
+    # the combination's spread, moved with it (not the member's own narrower band)
+    for col in FORECAST_COLUMNS[2:]:
+        assert got.loc["2025-02", col] == pytest.approx(plain.loc["2025-02", col] + shift)
+    # a period not named is left alone
+    assert got.loc["2025-03"].tolist() == pytest.approx(plain.loc["2025-03"].tolist())
+    # a missing or failed member, and the median, leave the combination as it is
     feb = member_rows(spec, "2025-02")
     without = feb[feb["model"] != "kr"]
-    pd.testing.assert_frame_equal(
-        combine_forecasts(without, weights, "weighted", jan_feb="kr"),
-        combine_forecasts(without, weights, "weighted"),
-    )
     failed = feb.assign(yhat=np.where(feb["model"] == "kr", np.nan, feb["yhat"]))
+    for frame in (without, failed):
+        pd.testing.assert_frame_equal(
+            combine_forecasts(frame, weights, "weighted", centre_on={"2025-02": "kr"}),
+            combine_forecasts(without, weights, "weighted"),
+        )
     pd.testing.assert_frame_equal(
-        combine_forecasts(failed, weights, "weighted", jan_feb="kr"),
-        combine_forecasts(without, weights, "weighted"),
-    )
-    pd.testing.assert_frame_equal(
-        combine_forecasts(feb, None, "median", jan_feb="kr"), combine_forecasts(feb, None, "median")
+        combine_forecasts(feb, None, "median", centre_on={"2025-02": "kr"}),
+        combine_forecasts(feb, None, "median"),
     )
 
 
@@ -313,28 +308,55 @@ def test_weighted_ensemble_matches_combination_of_members(yoy: pd.Series) -> Non
     pd.testing.assert_frame_equal(med, combine_forecasts(frames, None, "median"))
 
 
-def test_ensemble_centres_a_january_february_target_on_its_jan_feb_member(yoy: pd.Series) -> None:
+class FakeNowcast(Forecaster):
+    """``naive`` plus 10 that says it used an indicator (as ``kr_surprise`` does when Korea's
+    month is out), or not (its fallback)."""
+
+    alias = "fake_nowcast"
+    min_history = 3
+    uses = ("kr_exports_yoy",)
+
+    def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
+        self.used_indicators = self.uses
+        self._last = float(history.dropna().iloc[-1])
+
+    def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
+        mean = np.full(steps, self._last + 10.0)
+        return PointForecast(mean=mean, sd=np.full(steps, 2.0))
+
+
+class FakeFallback(FakeNowcast):
+    alias = "fake_fallback"
+    uses = ()
+
+
+def test_ensemble_centres_a_first_step_jan_feb_forecast_on_a_nowcasting_member(
+    yoy: pd.Series, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(MODEL_PATHS, "fake_nowcast", f"{__name__}:FakeNowcast")
+    monkeypatch.setitem(MODEL_PATHS, "fake_fallback", f"{__name__}:FakeFallback")
     history = yoy[yoy.index <= pd.Period("2024-12", freq="M")]
-    members = ["naive", "ridge_ar", "base_effect"]
-    weights = {"naive": 0.5, "ridge_ar": 0.3, "base_effect": 0.2}
-    got = EnsembleForecaster(members=members, weights=weights, jan_feb="ridge_ar").fit(history)
-    got = got.predict(3).set_index("period")
-    off = EnsembleForecaster(members=members, weights=weights, jan_feb=None).fit(history)
-    off = off.predict(3).set_index("period")
-    own = create_model("ridge_ar").fit(history).predict(3).set_index("period")
+    weights = {"naive": 0.5, "ridge_ar": 0.3, "fake_nowcast": 0.1, "fake_fallback": 0.1}
+
+    def ensemble(jan_feb: str | None, end: str = "2024-12") -> pd.DataFrame:
+        members = ["naive", "ridge_ar", "fake_nowcast", "fake_fallback"]
+        model = EnsembleForecaster(members=members, weights=weights, jan_feb=jan_feb)
+        return model.fit(yoy[yoy.index <= pd.Period(end, freq="M")]).predict(3).set_index("period")
+
+    got, off = ensemble("fake_nowcast"), ensemble(None)
+    own = create_model("fake_nowcast").fit(history).predict(3).set_index("period")
     first = got.index[0]
-    assert pd.Period(first, freq="M").month <= 2  # the next target is in Jan-Feb
+    assert first == "2025-02"  # the next target is the Jan-Feb figure
     assert got.loc[first, "yhat"] == pytest.approx(own.loc[first, "yhat"])
     assert abs(off.loc[first, "yhat"] - own.loc[first, "yhat"]) > 1e-6
     width = off.loc[first, "yhat_hi_80"] - off.loc[first, "yhat_lo_80"]
     assert got.loc[first, "yhat_hi_80"] - got.loc[first, "yhat_lo_80"] == pytest.approx(width)
-    later = [p for p in got.index if pd.Period(p, freq="M").month > 2]
-    assert later
-    pd.testing.assert_frame_equal(got.loc[later], off.loc[later])
-    # the default member is the Korea-surprise nowcast, off when it is not a member
-    assert EnsembleForecaster(members=members).jan_feb == JAN_FEB_MEMBER == "kr_surprise"
-    plain = EnsembleForecaster(members=members, weights=weights).fit(history).predict(3)
-    pd.testing.assert_frame_equal(plain.set_index("period"), off)
+    # later steps, a member that fell back, and a first step outside Jan-Feb: no rule
+    pd.testing.assert_frame_equal(got.iloc[1:], off.iloc[1:])
+    pd.testing.assert_frame_equal(ensemble("fake_fallback"), off)
+    pd.testing.assert_frame_equal(ensemble("fake_nowcast", "2025-03"), ensemble(None, "2025-03"))
+    # the default member is the Korea-surprise nowcast
+    assert EnsembleForecaster(members=["naive"]).jan_feb == JAN_FEB_MEMBER == "kr_surprise"
 
 
 def test_ensemble_members_validated() -> None:
