@@ -22,7 +22,9 @@ throw-away store:
 
 ``inverse_mae_weights``'s default ``top = 0.5`` comes from this script: keeping the better
 half was best in every window on the sum of the two targets' MAE (11.68 with 60 months, 11.69
-with the existing 24, against 12.49–12.54 untrimmed), so the window stayed at 24.
+with the existing 24, against 12.49–12.54 untrimmed), so the window stayed at 24. Those
+figures predate the Jan–Feb rule; the grid now runs with it (``JAN_FEB_MEMBER``), and the line
+after it gives the MAE with and without the rule.
 """
 
 from __future__ import annotations

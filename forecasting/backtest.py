@@ -104,8 +104,9 @@ def forecast_path(
     from the last known one up to ``period``.
 
     Returns:
-        (rows, exog): rows are ``model, period, yhat, yhat_lo_80, ..., error``, one per model
-        and step (a failed model has one row for ``period`` with NaN ``yhat`` and ``error``);
+        (rows, exog): rows are ``model, period, yhat, yhat_lo_80, ..., error,
+        uses_indicators``, one per model and step (a failed model has one row for ``period``
+        with NaN ``yhat`` and ``error``; ``uses_indicators``: the fitted model used indicators);
         exog is the indicator frame the exog-capable models saw (None if none ran).
     """
     info = information_set(observations, as_of)
@@ -131,7 +132,8 @@ def forecast_path(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 fc = model.fit(history, x).predict(horizon, x)
-            parts.append(fc.assign(model=alias, error=None))
+            nowcast = bool(getattr(model, "used_indicators", ()))
+            parts.append(fc.assign(model=alias, error=None, uses_indicators=nowcast))
         except Exception as exc:  # noqa: BLE001 - any failure is recorded for this origin
             parts.append(
                 pd.DataFrame(
@@ -224,8 +226,9 @@ def run_backtest(
     rows are not returned. Months before the target's first release are skipped.
 
     Returns:
-        the forecast frame plus ``actual`` and ``error`` (the ``BACKTEST_COLUMNS`` + ``error``),
-        one row per period and model, sorted by period then model order.
+        the forecast frame plus ``actual``, ``error`` and ``uses_indicators`` (the
+        ``BACKTEST_COLUMNS`` + those two; the flag is NaN for ensembles), one row per period and
+        model, sorted by period then model order.
     """
     fitted, combiners = split_models(aliases)
     if combiners and not fitted:
@@ -263,7 +266,7 @@ def run_backtest(
     frame = frame[frame["period"] >= str(pd.Period(start, freq="M"))]
     order = {a: i for i, a in enumerate(aliases)}
     frame = frame.assign(_o=frame["model"].map(order)).sort_values(["period", "_o"])
-    cols = [*BACKTEST_COLUMNS, "error"]
+    cols = [*BACKTEST_COLUMNS, "error", "uses_indicators"]
     for c in cols:
         if c not in frame:
             frame[c] = np.nan
@@ -309,26 +312,22 @@ def known_errors(frame: pd.DataFrame, released: pd.Series, as_of: date) -> pd.Da
 
 
 def jan_feb_centre(
-    observations: pd.DataFrame, period: str, as_of: date, member: str | None = JAN_FEB_MEMBER
+    rows: pd.DataFrame, first: str, member: str | None = JAN_FEB_MEMBER
 ) -> dict[str, str]:
-    """The Jan–Feb rule's ``centre_on`` (:func:`models.ensemble.combine_forecasts`) for a
-    forecast made at ``as_of`` whose first step is ``period``.
+    """The Jan–Feb rule's ``centre_on`` (:func:`models.ensemble.combine_forecasts`) for member
+    ``rows`` whose first forecast period is ``first``.
 
-    ``{period: member}`` when ``period`` is a January or February print and one of
-    ``member``'s indicators (Korea's exports, for :data:`~models.ensemble.JAN_FEB_MEMBER`) is
-    public for it at ``as_of``: then ``member`` nowcasts it, rather than falling back on its
-    seasonal ratio. Else ``{}`` (and always with ``member=None``).
+    ``{first: member}`` when ``first`` is a January or February print and ``member``'s row for
+    it has a forecast and is a nowcast (``uses_indicators``, set by :func:`forecast_path` from
+    the fitted model: ``kr_surprise`` adds Korea's news to its first step only, and falls back
+    on its seasonal ratio when Korea's month is not out or overlaps too little). Else ``{}``
+    (and always with ``member=None`` or without the flag).
     """
-    p = pd.Period(period, freq="M")
-    if member is None or p.month > 2:
+    if member is None or "uses_indicators" not in rows or pd.Period(first, freq="M").month > 2:
         return {}
-    series = list(getattr(model_class(member)(), "indicators", ()))
-    known = observations[
-        observations["series"].isin(series)
-        & (observations["period"] == str(p))
-        & (observations["released"] < as_of)
-    ]
-    return {str(p): member} if not known.empty else {}
+    own = rows[(rows["model"] == member) & (rows["period"] == first)]
+    nowcast = own["yhat"].notna() & (own["uses_indicators"] == True)  # noqa: E712 - NaN is False
+    return {first: member} if nowcast.any() else {}
 
 
 def combine_at_origins(
@@ -359,7 +358,7 @@ def combine_at_origins(
     for (period, as_of), members in frame.groupby(["period", "as_of"], sort=True):
         past = known_errors(scored, released, as_of)
         weights = inverse_mae_weights(past, window=window, top=top) if weighted else None
-        centre = jan_feb_centre(observations, period, as_of, jan_feb)
+        centre = jan_feb_centre(members, period, jan_feb)  # an origin's period is its first step
         rows = combiner_rows(members, combiners, weights, period, centre)
         parts.append(rows.assign(target=target, as_of=as_of))
     return pd.concat(parts, ignore_index=True)

@@ -482,7 +482,7 @@ def _attach_combiners(
     if not combiners or stored is None:
         return rows, {}, {}
     weights = inverse_mae_weights(_known_errors(stored, obs, target, as_of))
-    centre = jan_feb_centre(obs, rows["period"].min(), as_of)
+    centre = jan_feb_centre(rows, rows["period"].min())
     parts = [rows, combiner_rows(rows, combiners, weights, rows["period"].max(), centre)]
     rounded = {k: round(float(v), 4) for k, v in weights.items()}
     return pd.concat(parts, ignore_index=True), rounded, centre

@@ -10,9 +10,9 @@ the same way as the point forecast), or by the per-period median of each bound.
 
 Jan–Feb rule: when the first period forecast is a January or February print (a separate one,
 or the combined Jan–Feb figure labelled February) and :data:`JAN_FEB_MEMBER` nowcasts it (Korea's
-month is out), the weighted combination is centred on that member's forecast, its bounds moved
-with it (``centre_on`` of :func:`combine_forecasts`). Before Korea's month is out that member is
-only its seasonal-ratio fallback, and the plain combination stands.
+month is out and overlaps enough history), the weighted combination is centred on that member's
+forecast, its bounds moved with it (``centre_on`` of :func:`combine_forecasts`). When that member
+is only its seasonal-ratio fallback, the plain combination stands.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -30,7 +31,8 @@ def test_naive_backtest_rows_metrics_and_parallel_equals_serial(observations) ->
     serial = run_backtest(observations, "imports_yoy", "2024-01", "2025-12", ["naive"], jobs=1)
     parallel = run_backtest(observations, "imports_yoy", "2024-01", "2025-12", ["naive"], jobs=2)
     pd.testing.assert_frame_equal(serial, parallel)
-    assert list(serial.columns) == [*BACKTEST_COLUMNS, "error"]
+    assert list(serial.columns) == [*BACKTEST_COLUMNS, "error", "uses_indicators"]
+    assert not serial["uses_indicators"].any()  # naive uses none
     assert len(serial) == 22  # 2024-01 and 2025-01 are not target periods
     # naive forecasts the previous print: 2025-03's forecast is the Jan-Feb 2025 figure
     row = serial.set_index("period").loc["2025-03"]
@@ -126,21 +128,38 @@ def test_dask_local_cluster_gives_the_same_rows(observations) -> None:
     pd.testing.assert_frame_equal(dask, local)
 
 
-def test_jan_feb_rule_applies_once_korea_has_published_the_month(observations) -> None:
+def test_jan_feb_rule_needs_a_first_step_nowcast_from_the_member() -> None:
     from forecasting.backtest import jan_feb_centre
 
-    # Korea's February 2026 came out on March 1; China's Jan-Feb figure on March 10
-    assert jan_feb_centre(observations, "2026-02", date(2026, 3, 2)) == {"2026-02": "kr_surprise"}
-    assert jan_feb_centre(observations, "2026-02", date(2026, 3, 1)) == {}  # not yet public
-    assert jan_feb_centre(observations, "2026-02", date(2026, 3, 2), None) == {}
-    assert jan_feb_centre(observations, "2025-12", date(2026, 1, 13)) == {}  # not Jan-Feb
-    # a separate January print (before 2020) counts too
-    assert jan_feb_centre(observations, "2019-01", date(2019, 2, 13)) == {"2019-01": "kr_surprise"}
+    def rows(period: str, nowcast: object, yhat: float = 5.0) -> pd.DataFrame:
+        return pd.DataFrame(
+            [
+                {"model": "naive", "period": period, "yhat": 1.0, "uses_indicators": False},
+                {
+                    "model": "kr_surprise",
+                    "period": period,
+                    "yhat": yhat,
+                    "uses_indicators": nowcast,
+                },
+            ]
+        )
+
+    assert jan_feb_centre(rows("2026-02", True), "2026-02") == {"2026-02": "kr_surprise"}
+    assert jan_feb_centre(rows("2019-01", True), "2019-01") == {"2019-01": "kr_surprise"}
+    assert jan_feb_centre(rows("2026-02", False), "2026-02") == {}  # its seasonal-ratio fallback
+    assert jan_feb_centre(rows("2026-02", np.nan), "2026-02") == {}
+    assert jan_feb_centre(rows("2026-02", True, np.nan), "2026-02") == {}  # it failed
+    assert jan_feb_centre(rows("2026-02", True), "2026-02", None) == {}
+    assert jan_feb_centre(rows("2025-12", True), "2025-12") == {}  # not Jan-Feb
+    assert jan_feb_centre(rows("2026-02", True).drop(columns="uses_indicators"), "2026-02") == {}
+    # a later step of a path is not the first one: the rule is for the first step only
+    assert jan_feb_centre(rows("2026-02", True), "2026-01") == {}
 
 
 def test_ensemble_takes_the_korea_nowcast_for_jan_feb_prints(observations) -> None:
-    """The bundled snapshot carries Korea's first releases, so ``kr_surprise`` nowcasts each
-    Jan-Feb figure; the ensemble takes that point there and its own weighted mean elsewhere."""
+    """With the snapshot's Korean first releases (from 2016), ``kr_surprise`` nowcasts the
+    Jan-Feb figures of 2024 and 2025, where the ensemble takes its point, and falls back on its
+    seasonal ratio in early 2019 (too little overlap), where the ensemble does not."""
     from forecasting.backtest import combine_at_origins, first_release_actuals
 
     models = ["naive", "seasonal_ratio", "kr_surprise", "ensemble"]
@@ -148,8 +167,11 @@ def test_ensemble_takes_the_korea_nowcast_for_jan_feb_prints(observations) -> No
     wide = frame.pivot(index="period", columns="model", values="yhat")
     jan_feb = [p for p in wide.index if p.endswith("-02")]
     assert jan_feb == ["2024-02", "2025-02"]
+    flags = frame[frame["model"] == "kr_surprise"].set_index("period")["uses_indicators"]
+    assert flags.loc[jan_feb].all()
     for p in jan_feb:
         assert wide.loc[p, "ensemble"] == pytest.approx(wide.loc[p, "kr_surprise"])
+        assert abs(wide.loc[p, "kr_surprise"] - wide.loc[p, "seasonal_ratio"]) > 0.1
     # elsewhere the weighted mean, not the Korea nowcast alone
     others = wide.drop(index=jan_feb)
     assert (others["ensemble"] - others["kr_surprise"]).abs().max() > 0.1
@@ -169,3 +191,12 @@ def test_ensemble_takes_the_korea_nowcast_for_jan_feb_prints(observations) -> No
         assert on.loc[p, "yhat_hi_80"] - on.loc[p, "yhat_lo_80"] == pytest.approx(width)
     rest = [p for p in on.index if p not in jan_feb]
     assert on.loc[rest, "yhat"].tolist() == pytest.approx(off.loc[rest, "yhat"].tolist())
+    # early 2019: Korea's months are out, but kr_surprise falls back; no rule
+    early = run_backtest(observations, "exports_yoy", "2019-01", "2019-02", models, warmup=0)
+    early_wide = early.pivot(index="period", columns="model", values="yhat")
+    early_flags = early[early["model"] == "kr_surprise"].set_index("period")["uses_indicators"]
+    assert not early_flags.any()
+    assert early_wide["kr_surprise"].tolist() == pytest.approx(
+        early_wide["seasonal_ratio"].tolist()
+    )
+    assert (early_wide["ensemble"] - early_wide["kr_surprise"]).abs().min() > 0.1

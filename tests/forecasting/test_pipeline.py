@@ -10,7 +10,7 @@ import mlflow
 import pandas as pd
 import pytest
 
-from forecasting.backtest import BACKTEST_COLUMNS, data_fingerprint
+from forecasting.backtest import BACKTEST_COLUMNS, data_fingerprint, forecast_path, jan_feb_centre
 from forecasting.errors import DataError, NotReleasedError
 from forecasting.pipeline import (
     backtest,
@@ -211,6 +211,18 @@ def test_jan_feb_forecast_is_centred_on_the_korea_nowcast(service) -> None:
     sr = early.rows.set_index("model").loc["seasonal_ratio", "yhat"]
     assert kr == pytest.approx(sr) and ens != pytest.approx(kr)
     assert "centred on" not in " ".join(str(getattr(r, "plain", "")) for r in forecast_panel(early))
+    # a path through Jan-Feb to March, before Korea's March is out: kr_surprise falls back
+    # for the whole path, so its Jan-Feb step is no nowcast and the rule stays off
+    rows, _ = forecast_path(
+        service.observations.frame(), "imports_yoy", "2026-03", date(2026, 3, 5), models[:-1]
+    )
+    kr = rows[rows["model"] == "kr_surprise"].set_index("period")
+    assert not kr["uses_indicators"].any() and kr.index[0] == "2026-02"
+    assert jan_feb_centre(rows, "2026-02") == {}
+    path = forecast_release(
+        service, "imports_yoy", period="2026-03", as_of=date(2026, 3, 5), models=models
+    ).path.set_index("period")
+    assert path.loc["2026-02", "yhat"] != pytest.approx(kr.loc["2026-02", "yhat"])
     # another month: the weighted mean, no rule
     dec = forecast_release(service, "exports_yoy", as_of=date(2026, 1, 13), models=models)
     assert dec.period == "2025-12" and dec.centred_on is None
