@@ -232,3 +232,13 @@ def test_jan_feb_forecast_is_centred_on_the_korea_nowcast(service) -> None:
     without = ["naive", "seasonal_ratio", "ensemble"]
     plain = forecast_release(service, "exports_yoy", as_of=date(2026, 3, 8), models=without)
     assert plain.centred_on is None
+
+
+def test_jan_feb_job_logs_the_centring_to_mlflow(service, client) -> None:
+    models = ["naive", "seasonal_ratio", "kr_surprise", "ensemble"]
+    (summary,) = main_job(service, today=date(2026, 3, 8), targets=["exports_yoy"], models=models)
+    assert summary.forecast.period == "2026-02" and summary.forecast.centred_on == "kr_surprise"
+    params = client.get_run(summary.run_id).data.params
+    assert params["ensemble_centred_on"] == "kr_surprise"
+    (dec,) = main_job(service, today=date(2026, 1, 13), targets=["exports_yoy"], models=models)
+    assert "ensemble_centred_on" not in client.get_run(dec.run_id).data.params
