@@ -29,7 +29,7 @@ from forecasting.errors import DataError, ModelFailure
 from forecasting.indicators import indicator_exog
 from forecasting.observations import first_release_dates, information_set, target_history
 from models.base import FORECAST_COLUMNS, next_target_periods
-from models.ensemble import JAN_FEB_MEMBER
+from models.ensemble import JAN_FEB_MEMBER, combine_forecasts, inverse_mae_weights, jan_feb_centre
 from models.registry import MODEL_PATHS, model_class
 
 __all__ = [
@@ -311,25 +311,6 @@ def known_errors(frame: pd.DataFrame, released: pd.Series, as_of: date) -> pd.Da
     return f.loc[:, ["model", "period", "abs_error"]]
 
 
-def jan_feb_centre(
-    rows: pd.DataFrame, first: str, member: str | None = JAN_FEB_MEMBER
-) -> dict[str, str]:
-    """The Jan–Feb rule's ``centre_on`` (:func:`models.ensemble.combine_forecasts`) for member
-    ``rows`` whose first forecast period is ``first``.
-
-    ``{first: member}`` when ``first`` is a January or February print and ``member``'s row for
-    it has a forecast and is a nowcast (``uses_indicators``, set by :func:`forecast_path` from
-    the fitted model: ``kr_surprise`` adds Korea's news to its first step only, and falls back
-    on its seasonal ratio when Korea's month is not out or overlaps too little). Else ``{}``
-    (and always with ``member=None`` or without the flag).
-    """
-    if member is None or "uses_indicators" not in rows or pd.Period(first, freq="M").month > 2:
-        return {}
-    own = rows[(rows["model"] == member) & (rows["period"] == first)]
-    nowcast = own["yhat"].notna() & (own["uses_indicators"] == True)  # noqa: E712 - NaN is False
-    return {first: member} if nowcast.any() else {}
-
-
 def combine_at_origins(
     frame: pd.DataFrame,
     combiners: Sequence[str],
@@ -347,8 +328,6 @@ def combine_at_origins(
 
     ``actual`` is :func:`first_release_actuals` of ``target`` (computed if not given).
     """
-    from models.ensemble import inverse_mae_weights
-
     if actual is None:
         actual = first_release_actuals(observations, target)
     released = first_release_dates(observations, target)
@@ -375,8 +354,6 @@ def combiner_rows(
     with a forecast; the weighted one uses ``weights`` and ``centre_on`` (the Jan–Feb rule,
     :func:`jan_feb_centre`; see :func:`models.ensemble.combine_forecasts`). With no member
     forecast, one error row per combiner at ``period``."""
-    from models.ensemble import combine_forecasts
-
     good = members[members["yhat"].notna()]
     parts = []
     for alias in combiners:

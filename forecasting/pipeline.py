@@ -24,7 +24,6 @@ from forecasting.backtest import (
     data_fingerprint,
     first_release_actuals,
     forecast_path,
-    jan_feb_centre,
     run_backtest,
     split_models,
 )
@@ -35,6 +34,7 @@ from forecasting.metrics import accuracy_table, trailing_mae
 from forecasting.observations import first_release_dates, information_set, target_history
 from forecasting.service import Service
 from models.base import FORECAST_COLUMNS
+from models.ensemble import inverse_mae_weights, jan_feb_centre
 
 __all__ = [
     "BacktestResult",
@@ -228,8 +228,6 @@ def final_forecasters(
             continue
     if not combiners:
         return out
-    from models.ensemble import inverse_mae_weights
-
     weights = inverse_mae_weights(_known_errors(frame, obs, target, as_of))
     members = [a for a in fitted if a in out and not model_class(a).supports_exog]
     for alias in combiners:
@@ -477,8 +475,6 @@ def _attach_combiners(
     """Ensemble rows for every step, weighted by the ``stored`` backtest's errors known at
     ``as_of``, the first step under the Jan–Feb rule (:func:`jan_feb_centre`). Returns the
     rows with the combiners' added, the weights used and the rule's ``centre_on``."""
-    from models.ensemble import inverse_mae_weights
-
     if not combiners or stored is None:
         return rows, {}, {}
     weights = inverse_mae_weights(_known_errors(stored, obs, target, as_of))

@@ -43,6 +43,7 @@ __all__ = [
     "lowest_aic",
     "nest_intervals",
     "next_target_periods",
+    "observed_target_periods",
     "interval_columns",
     "single_threaded_blas",
 ]
@@ -92,6 +93,11 @@ def next_target_periods(last: pd.Period, horizon: int) -> list[pd.Period]:
         if is_target_period(p):
             out.append(p)
     return out
+
+
+def observed_target_periods(history: pd.Series) -> list[pd.Period]:
+    """The target periods of ``history`` with a value, in order."""
+    return [p for p in history.index if is_target_period(p) and pd.notna(history[p])]
 
 
 def filled_history(history: pd.Series) -> pd.Series:
@@ -207,13 +213,12 @@ class Forecaster(ABC):
     """Base class: validation once, capabilities declared as class attributes.
 
     ``_fit`` and ``_predict`` run with BLAS limited to one thread (see
-    :func:`single_threaded_blas`) unless a subclass sets ``limit_blas_threads = False``.
+    :func:`single_threaded_blas`).
     """
 
     alias: ClassVar[str]
     supports_exog: ClassVar[bool] = False
     min_history: ClassVar[int] = 24
-    limit_blas_threads: ClassVar[bool] = True
 
     def __init__(self) -> None:
         self._history: pd.Series | None = None
@@ -232,7 +237,7 @@ class Forecaster(ABC):
         self._history = history
         self._exog = None if exog is None else exog.copy()
         try:
-            with self._compute_context():
+            with single_threaded_blas():
                 self._fit(history, self._exog)
         except ModelError:
             raise
@@ -258,9 +263,6 @@ class Forecaster(ABC):
             raise ModelError(f"horizon must be >= 1, got {horizon}")
         return self._forecast_frame(horizon, exog, levels)
 
-    def _compute_context(self) -> contextlib.AbstractContextManager[Any]:
-        return single_threaded_blas() if self.limit_blas_threads else contextlib.nullcontext()
-
     # -- implementations ----------------------------------------------------------------------
     @abstractmethod
     def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None: ...
@@ -283,7 +285,7 @@ class Forecaster(ABC):
         if exog is not None and not self.supports_exog:
             exog = None
         try:
-            with self._compute_context():
+            with single_threaded_blas():
                 pf = self._predict(steps, exog)
         except ModelError:
             raise

@@ -29,6 +29,7 @@ from models.base import (
     PointForecast,
     filled_history,
     log_two_year_growth,
+    lowest_aic,
 )
 
 __all__ = ["BaseEffectForecaster", "log_two_year_growth"]  # the latter re-exported from base
@@ -57,8 +58,8 @@ class BaseEffectForecaster(Forecaster):
         log_g, z = log_two_year_growth(filled_history(history).to_numpy())
         if z.size < self.max_lag + 10:
             raise ModelError(f"model {self.alias!r}: too short a history for the two-year growth")
-        best: tuple[float, int, np.ndarray, float] | None = None
-        for p in range(1, self.max_lag + 1):
+
+        def fit(p: int) -> tuple[float, tuple[np.ndarray, float]]:
             # every candidate is fitted on the same sample (the first max_lag values held back)
             coef, resid = _ols_ar(z[self.max_lag - p :], p)
             n = resid.size
@@ -66,11 +67,12 @@ class BaseEffectForecaster(Forecaster):
             if ssr <= 0:
                 ssr = 1e-12
             aic = n * np.log(ssr / n) + 2 * (p + 2)
-            if best is None or aic < best[0]:
-                sigma = np.sqrt(ssr / max(n - p - 1, 1))
-                best = (aic, p, coef, sigma)
-        assert best is not None
-        _, self.lag, self._coef, self._sigma = best
+            return aic, (coef, float(np.sqrt(ssr / max(n - p - 1, 1))))
+
+        best = lowest_aic(range(1, self.max_lag + 1), fit)
+        if best is None:
+            raise ModelError(f"model {self.alias!r}: no AR order could be fitted")
+        self.lag, (self._coef, self._sigma) = best
         self._log_g = log_g
         self._z = z
 

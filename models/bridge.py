@@ -57,16 +57,24 @@ def _past_level(
 
 
 class _Ridge:
-    """Ridge on standardised features with an unpenalised intercept (closed form)."""
+    """Ridge on standardised features with an unpenalised intercept (closed form).
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, alpha: float) -> None:
+    The standardisation and cross-products depend on the data only: :meth:`solve` reuses
+    them for each penalty."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
         self.mu = x.mean(axis=0)
         sd = x.std(axis=0)
         self.sd = np.where(sd > 0, sd, 1.0)
         z = (x - self.mu) / self.sd
         self.intercept = float(y.mean())
-        gram = z.T @ z + alpha * np.eye(z.shape[1])
-        self.coef = np.linalg.solve(gram, z.T @ (y - self.intercept))
+        self._zz = z.T @ z
+        self._zy = z.T @ (y - self.intercept)
+        self.coef = np.zeros(z.shape[1])
+
+    def solve(self, alpha: float) -> _Ridge:
+        self.coef = np.linalg.solve(self._zz + alpha * np.eye(len(self._zy)), self._zy)
+        return self
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.intercept + ((x - self.mu) / self.sd) @ self.coef
@@ -83,9 +91,9 @@ def ridge_path_errors(
     n = len(y)
     errors = np.empty((len(alphas), window))
     for j, row in enumerate(range(n - window, n)):
+        ridge = _Ridge(x[:row], y[:row])
         for i, alpha in enumerate(alphas):
-            fitted = _Ridge(x[:row], y[:row], alpha)
-            errors[i, j] = fitted.predict(x[row : row + 1])[0] - y[row]
+            errors[i, j] = ridge.solve(alpha).predict(x[row : row + 1])[0] - y[row]
     return errors
 
 
@@ -108,7 +116,6 @@ class BridgeForecaster(NowcastForecaster):
         self.alphas = tuple(float(a) for a in alphas)
         self.cv_window = cv_window
         self.min_overlap = min_overlap
-        self.used_indicators: tuple[str, ...] = ()
         self.alpha: float | None = None
 
     # -- features --------------------------------------------------------------------------
@@ -155,7 +162,7 @@ class BridgeForecaster(NowcastForecaster):
         best = int(np.argmin(mae))
         self.alpha = self.alphas[best]
         self._sigma = float(np.sqrt(np.mean(yoy_err[best] ** 2)))
-        self._model = _Ridge(x, y, self.alpha)
+        self._model = _Ridge(x, y).solve(self.alpha)
 
     def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
         periods, frame, grid = self._forecast_inputs(steps, exog)
@@ -176,8 +183,4 @@ class BridgeForecaster(NowcastForecaster):
             target.loc[period] = log_hat
             mean[i] = float(from_log_growth(log_hat))
             sd[i] = self._sigma * np.sqrt(ahead)
-        # combined Januaries are not target periods: give them their February's values
-        for i in range(steps - 1):
-            if np.isnan(mean[i]):
-                mean[i], sd[i] = mean[i + 1], sd[i + 1]
         return PointForecast(mean=mean, sd=sd)

@@ -66,17 +66,14 @@ DEFAULT_INDICATORS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class NowcastInputs:
-    """A history and its indicator block, aligned for a nowcasting model.
+    """An indicator block aligned with a history, for a nowcasting model.
 
     ``frame`` runs from the history's first period to the last forecast period (or the
-    history's last period if ``exog`` has no rows after it), columns ``used``; ``future`` are
-    the monthly periods after the history's last period that ``frame`` covers.
+    history's last period if ``exog`` has no rows after it), columns ``used``.
     """
 
-    history: pd.Series
     frame: pd.DataFrame
     used: tuple[str, ...]
-    future: pd.PeriodIndex
 
 
 def _checked_exog(exog: pd.DataFrame, alias: str) -> pd.DataFrame:
@@ -110,7 +107,7 @@ def nowcast_inputs(
     last = history.index[-1]
     if exog is None:
         empty = pd.DataFrame(index=history.index)
-        return NowcastInputs(history, empty, (), pd.PeriodIndex([], freq="M"))
+        return NowcastInputs(empty, ())
     exog = _checked_exog(exog, alias)
     end = max(last, exog.index[-1])
     grid = pd.period_range(history.index[0], end, freq="M")
@@ -132,7 +129,7 @@ def nowcast_inputs(
     frame = aligned.loc[:, used].astype(float)
     if impute:
         frame = _history_gaps_imputed(frame, last)
-    return NowcastInputs(history, frame, tuple(used), future)
+    return NowcastInputs(frame, tuple(used))
 
 
 def forecast_frame(
@@ -227,7 +224,8 @@ class NowcastForecaster(Forecaster):
     min_history = 36
     indicators: tuple[str, ...]
     min_overlap: int
-    used_indicators: tuple[str, ...]
+    #: the indicators the last fit used (set by :meth:`_select_inputs`); none before a fit
+    used_indicators: tuple[str, ...] = ()
 
     def _select_inputs(self, history: pd.Series, exog: pd.DataFrame | None) -> NowcastInputs:
         """Choose the usable indicators (:func:`nowcast_inputs`) and keep them for predict."""
@@ -285,7 +283,6 @@ class DynamicRegressionForecaster(NowcastForecaster):
         self.orders = tuple(tuple(o) for o in orders)
         self.min_overlap = min_overlap
         self.maxiter = maxiter
-        self.used_indicators: tuple[str, ...] = ()
         self.order: tuple[int, int, int] | None = None
 
     # -- design ----------------------------------------------------------------------------

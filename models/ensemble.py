@@ -40,6 +40,7 @@ __all__ = [
     "MedianEnsembleForecaster",
     "combine_forecasts",
     "inverse_mae_weights",
+    "jan_feb_centre",
 ]
 
 #: members of an ensemble built without ``members``.
@@ -65,6 +66,26 @@ DEFAULT_MEMBERS: tuple[str, ...] = (
 #: sum of the two targets). The combination's bounds are kept, moved with the point: they
 #: covered the Jan/Feb prints better than the member's own, narrower bands.
 JAN_FEB_MEMBER = "kr_surprise"
+
+
+def jan_feb_centre(
+    rows: pd.DataFrame, first: str, member: str | None = JAN_FEB_MEMBER
+) -> dict[str, str]:
+    """The Jan–Feb rule's ``centre_on`` (:func:`combine_forecasts`) for member
+    ``rows`` whose first forecast period is ``first``.
+
+    ``{first: member}`` when ``first`` is a January or February print and ``member``'s row for
+    it has a forecast and is a nowcast (``uses_indicators``: the fitted model used indicators,
+    as ``forecasting.backtest.forecast_path`` and :class:`EnsembleForecaster` record it;
+    ``kr_surprise`` adds Korea's news to its first step only, and falls back on its seasonal
+    ratio when Korea's month is not out or overlaps too little). Else ``{}``
+    (and always with ``member=None`` or without the flag).
+    """
+    if member is None or "uses_indicators" not in rows or pd.Period(first, freq="M").month > 2:
+        return {}
+    own = rows[(rows["model"] == member) & (rows["period"] == first)]
+    nowcast = own["yhat"].notna() & (own["uses_indicators"] == True)  # noqa: E712 - NaN is False
+    return {first: member} if nowcast.any() else {}
 
 
 def inverse_mae_weights(
@@ -256,7 +277,9 @@ class EnsembleForecaster(Forecaster):
         parts: list[pd.DataFrame] = []
         for alias, model in self.fitted_members.items():
             try:
-                parts.append(model.predict(horizon, exog, levels).assign(model=alias))
+                nowcast = bool(getattr(model, "used_indicators", ()))
+                fc = model.predict(horizon, exog, levels)
+                parts.append(fc.assign(model=alias, uses_indicators=nowcast))
             except ModelError as exc:
                 self.failed_members[alias] = str(exc)
         if not parts:
@@ -267,24 +290,15 @@ class EnsembleForecaster(Forecaster):
             frame,
             self.weights if weighted else None,
             self.how,
-            centre_on=self._jan_feb_centre(frame) if weighted else None,
+            centre_on=jan_feb_centre(frame, min(frame["period"]), self.jan_feb)
+            if weighted
+            else None,
         )
         out = out.loc[:, ["period", "yhat", *interval_columns(levels)]]
         # both combinations preserve each member's lo <= yhat <= hi ordering; this only
         # guards against members whose bounds are missing for some level
         nest_intervals(out, levels)
         return out.reset_index(drop=True)
-
-    def _jan_feb_centre(self, frame: pd.DataFrame) -> dict[str, str]:
-        """The Jan–Feb rule's ``centre_on`` for these member rows: the first period, if it is
-        a January or February and the ``jan_feb`` member nowcasts it."""
-        member = self.fitted_members.get(self.jan_feb) if self.jan_feb else None
-        if member is None or not getattr(member, "used_indicators", ()):
-            return {}
-        first = min(frame["period"].astype(str))
-        if pd.Period(first, freq="M").month > 2:
-            return {}
-        return {first: str(self.jan_feb)}
 
     def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
         raise NotImplementedError("never called: ensembles override _forecast_frame")

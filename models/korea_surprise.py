@@ -45,6 +45,7 @@ from models.base import (
     is_combined_jan_feb,
     is_target_period,
     log_yoy,
+    observed_target_periods,
 )
 from models.dynamic_regression import NowcastForecaster
 from models.seasonal_ratio import (
@@ -121,7 +122,6 @@ class KoreaSurpriseForecaster(NowcastForecaster):
         self.recent = recent
         self.window = window
         self.min_overlap = min_overlap
-        self.used_indicators: tuple[str, ...] = ()
         self.coef: dict[str, float] = {}
 
     def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
@@ -133,7 +133,7 @@ class KoreaSurpriseForecaster(NowcastForecaster):
         china = self._rule.log_history
         grids = {n: _log_grid(own_months(inputs.frame[n])) for n in inputs.used}
         rows = []
-        observed = [p for p in history.index if is_target_period(p) and pd.notna(history[p])]
+        observed = observed_target_periods(history)
         for period in observed[-self.window :]:
             row = [surprise(china, period, self.years, self.recent)]
             row += [surprise(grids[n], period, self.years, self.recent) for n in inputs.used]

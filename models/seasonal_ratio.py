@@ -41,8 +41,8 @@ from models.base import (
     PointForecast,
     filled_history,
     is_combined_jan_feb,
-    is_target_period,
     log_yoy,
+    observed_target_periods,
 )
 
 __all__ = ["SeasonalRatioForecaster", "log_gaussian_forecast", "seasonal_ratio_log_yoy"]
@@ -107,7 +107,7 @@ class SeasonalRatioForecaster(Forecaster):
         self._log = pd.Series(log_yoy(filled), index=filled.index)
         known = dict(self._log.items())
         errors: list[float] = []
-        observed = [p for p in history.index if is_target_period(p) and pd.notna(history[p])]
+        observed = observed_target_periods(history)
         for prev, period in zip(observed[:-1], observed[1:], strict=True):
             z = self._period_forecast(known, prev, period)
             if np.isfinite(z):

@@ -49,3 +49,19 @@ def run_cli(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.C
         cwd=REPO,
         timeout=600,
     )
+
+
+def add_print(service, period: str, released: str, **values: float) -> int:  # noqa: ANN001
+    """Add one release to ``service``'s store: ``series=value`` for ``period``, all released
+    on ``released`` (validated like ``data add``, as of 2026-11-29)."""
+    from datetime import date
+
+    import pandas as pd
+
+    rows = [
+        {"series": s, "period": period, "value": v, "released": released, "source": "test"}
+        for s, v in values.items()
+    ]
+    return service.observations.add_frame(
+        pd.DataFrame(rows), today=date(2026, 11, 29), where="test"
+    )

@@ -129,7 +129,7 @@ def test_dask_local_cluster_gives_the_same_rows(observations) -> None:
 
 
 def test_jan_feb_rule_needs_a_first_step_nowcast_from_the_member() -> None:
-    from forecasting.backtest import jan_feb_centre
+    from models.ensemble import jan_feb_centre
 
     def rows(period: str, nowcast: object, yhat: float = 5.0) -> pd.DataFrame:
         return pd.DataFrame(

@@ -71,25 +71,12 @@ def test_bad_rows_name_the_line_and_write_nothing(
 
 
 def test_add_for_an_upcoming_period_and_duplicate(service) -> None:
-    service.consensus.add(
-        target="imports_yoy",
-        period="2026-11",
-        value=2.0,
-        source="reuters",
-        today=TODAY,
-        n_economists=25,
-        polled_on=date(2026, 11, 28),
-    )
+    poll = {"target": "imports_yoy", "period": "2026-11", "source": "reuters", "today": TODAY}
+    poll["polled_on"] = date(2026, 11, 28)
+    service.consensus.add(**poll, value=2.0, n_economists=25)
     assert service.consensus.value("imports_yoy", "2026-11") == 2.0
     with pytest.raises(DataError, match="already in the consensus store"):
-        service.consensus.add(
-            target="imports_yoy",
-            period="2026-11",
-            value=2.5,
-            source="reuters",
-            today=TODAY,
-            polled_on=date(2026, 11, 28),
-        )
+        service.consensus.add(**poll, value=2.5)
 
 
 def test_consensus_at_prefers_bloomberg_on_the_same_day() -> None:

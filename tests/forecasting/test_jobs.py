@@ -19,6 +19,7 @@ from forecasting.jobs import (
     record_missed,
 )
 from forecasting.service import open_service
+from tests.conftest import add_print
 
 FAST = '["naive", "ridge_ar", "ensemble"]'
 
@@ -82,28 +83,7 @@ def test_post_release_scores_once_the_actual_is_in(fast_project) -> None:
     svc.ledger.append(rows, job_id="t", origin="test")
     with pytest.raises(NotReleasedError):
         post_release_job("2026-06", deadline="2026-07-16T12:00:00+08:00")
-    svc.observations.add_frame(
-        pd.DataFrame(
-            [
-                {
-                    "series": "exports_yoy",
-                    "period": "2026-06",
-                    "value": 7.0,
-                    "released": "2026-07-14",
-                    "source": "t",
-                },
-                {
-                    "series": "imports_yoy",
-                    "period": "2026-06",
-                    "value": 1.0,
-                    "released": "2026-07-14",
-                    "source": "t",
-                },
-            ]
-        ),
-        today=date(2026, 11, 29),
-        where="test",
-    )
+    add_print(svc, "2026-06", "2026-07-14", exports_yoy=7.0, imports_yoy=1.0)
     assert post_release_job("2026-06", deadline="2026-07-16T12:00:00+08:00") == 2
     record_missed("2026-07")
     assert missed_releases(svc) == ["2026-07"]

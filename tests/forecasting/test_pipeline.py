@@ -10,7 +10,7 @@ import mlflow
 import pandas as pd
 import pytest
 
-from forecasting.backtest import BACKTEST_COLUMNS, data_fingerprint, forecast_path, jan_feb_centre
+from forecasting.backtest import BACKTEST_COLUMNS, data_fingerprint, forecast_path
 from forecasting.errors import DataError, NotReleasedError
 from forecasting.pipeline import (
     backtest,
@@ -20,7 +20,8 @@ from forecasting.pipeline import (
     score_period,
     write_backtest_csv,
 )
-from tests.conftest import SHARED
+from models.ensemble import jan_feb_centre
+from tests.conftest import SHARED, add_print
 
 FAST = ["naive", "arima", "ridge_ar", "ensemble", "ensemble_median"]
 
@@ -108,21 +109,7 @@ def test_score_before_and_after_the_actual(service) -> None:
     with pytest.raises(NotReleasedError, match="not in the store yet"):
         score_period(service, "2026-06", targets=["exports_yoy"], log=False)
     pd.testing.assert_frame_equal(service.ledger.frame(), before)
-    service.observations.add_frame(
-        pd.DataFrame(
-            [
-                {
-                    "series": "exports_yoy",
-                    "period": "2026-06",
-                    "value": 7.0,
-                    "released": "2026-07-14",
-                    "source": "test",
-                }
-            ]
-        ),
-        today=date(2026, 11, 29),
-        where="test",
-    )
+    add_print(service, "2026-06", "2026-07-14", exports_yoy=7.0)
     scored = score_period(service, "2026-06", targets=["exports_yoy"], log=False)
     assert scored["abs_error"].item() == pytest.approx(abs(scored["yhat"].item() - 7.0))
 
