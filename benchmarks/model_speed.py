@@ -44,7 +44,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from forecasting.backtest import COMBINERS, split_models  # noqa: E402
-from models.base import is_target_period  # noqa: E402
+from forecasting.calendar import target_periods  # noqa: E402
 from models.ensemble import combine_forecasts, inverse_mae_weights  # noqa: E402
 from models.registry import MODEL_PATHS, create_model  # noqa: E402
 
@@ -67,9 +67,9 @@ def load_history(target: str, data_dir: Path = DATA_DIR) -> pd.Series:
     return series
 
 
-def target_periods(history: pd.Series, start: str, end: str) -> list[pd.Period]:
-    periods = pd.period_range(start, end, freq="M")
-    return [p for p in periods if is_target_period(p) and pd.notna(history.get(p))]
+def scored_periods(history: pd.Series, start: str, end: str) -> list[pd.Period]:
+    """The target periods in ``[start, end]`` with a value in ``history``."""
+    return [p for p in target_periods(start, end) if pd.notna(history.get(p))]
 
 
 def history_before(history: pd.Series, period: pd.Period) -> pd.Series:
@@ -118,6 +118,17 @@ def combined_rows(members: pd.DataFrame, how: str, window: int = 24) -> pd.DataF
     return pd.concat(out, ignore_index=True)
 
 
+def _scores(rows: pd.DataFrame, target: str, failures: int) -> dict[str, float]:
+    """MAE, 80% coverage, count and failures of one model's rows on ``target``."""
+    inside = (rows["actual"] >= rows["yhat_lo_80"]) & (rows["actual"] <= rows["yhat_hi_80"])
+    return {
+        f"{target}_mae": float((rows["yhat"] - rows["actual"]).abs().mean()),
+        f"{target}_cov80": float(inside.mean()),
+        f"{target}_n": len(rows),
+        f"{target}_fail": failures,
+    }
+
+
 def time_full(alias: str, history: pd.Series, reps: int = 5, horizon: int = 12) -> float:
     seconds = []
     for _ in range(reps):
@@ -149,20 +160,13 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict[str, float]] = {a: {} for a in aliases}
     for target in TARGETS:
         history = load_history(target, args.data_dir)
-        periods = target_periods(history, args.start, args.end)
+        periods = scored_periods(history, args.start, args.end)
         member_rows: list[pd.DataFrame] = []
         for alias in fitted:
             rows, seconds, failures = rolling_one_step(alias, history, periods)
             member_rows.append(rows)
             res = results[alias]
-            res[f"{target}_mae"] = float((rows["yhat"] - rows["actual"]).abs().mean())
-            res[f"{target}_cov80"] = float(
-                (
-                    (rows["actual"] >= rows["yhat_lo_80"]) & (rows["actual"] <= rows["yhat_hi_80"])
-                ).mean()
-            )
-            res[f"{target}_n"] = len(rows)
-            res[f"{target}_fail"] = failures
+            res.update(_scores(rows, target, failures))
             res.setdefault("seconds", []).extend(seconds)  # type: ignore[union-attr]
             res["full_s"] = max(res.get("full_s", 0.0), time_full(alias, history))
         if combiners:
@@ -170,15 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             for alias in combiners:
                 rows = combined_rows(members, COMBINERS[alias])
                 res = results[alias]
-                res[f"{target}_mae"] = float((rows["yhat"] - rows["actual"]).abs().mean())
-                res[f"{target}_cov80"] = float(
-                    (
-                        (rows["actual"] >= rows["yhat_lo_80"])
-                        & (rows["actual"] <= rows["yhat_hi_80"])
-                    ).mean()
-                )
-                res[f"{target}_n"] = len(rows)
-                res[f"{target}_fail"] = 0
+                res.update(_scores(rows, target, 0))
                 # timing: the ensemble class itself, refitting its members
                 seconds = res.setdefault("seconds", [])  # type: ignore[assignment]
                 for period in periods[-args.ensemble_timing_origins :]:
@@ -189,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
                     seconds.append(time.perf_counter() - t0)  # type: ignore[union-attr]
                 res["full_s"] = max(res.get("full_s", 0.0), time_full(alias, history, reps=2))
 
-    n_origins = len(target_periods(load_history(TARGETS[0], args.data_dir), args.start, args.end))
+    n_origins = len(scored_periods(warm, args.start, args.end))
     print(
         f"\nrolling one-step-ahead, targets {args.start}..{args.end} "
         f"({n_origins} origins per target, expanding window)\n"

@@ -10,8 +10,9 @@ What it does:
    not depend on which other models are registered), opens the service (bundled snapshot) and
    imports every reference indicator from ``../shared/data/reference/indicators`` with
    ``import_csv(..., series=NAME)`` (rule-dated; the bundled first releases are kept). Rows
-   before 1995 are dropped first: Korea's pre-1992 exports to China grow by over 200% y/y,
-   which the store rightly refuses.
+   before 1995 are dropped first, as when these figures were first measured (the store now
+   accepts indicator y/y up to ±1000%, e.g. Korea's pre-1992 exports to China, but keeping
+   the cut keeps the benchmark's sample unchanged).
 2. For each target and each month M from ``--start`` to the latest actual: ``as_of`` = the
    day before M's first release, ``info = information_set(as_of)``, ``history =
    target_history(info, target)``, ``exog = indicator_exog(info, ALL, M)``; each model is
@@ -34,7 +35,7 @@ import shutil  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from datetime import date, timedelta  # noqa: E402
+from datetime import date  # noqa: E402
 from multiprocessing import Pool  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -92,19 +93,16 @@ def build_store(root: Path):  # noqa: ANN201 - returns forecasting.service.Servi
 
 def origins(observations: pd.DataFrame, start: str) -> list[dict]:
     """One nowcast task per target and month: history and exog as of the eve of release."""
+    from forecasting.backtest import backtest_origins
     from forecasting.indicators import indicator_exog
-    from forecasting.observations import information_set, target_history
+    from forecasting.observations import first_release_actuals, information_set, target_history
 
     tasks = []
     for target in TARGETS:
-        rows = observations[observations["series"] == target]
-        first = rows.sort_values("released").drop_duplicates("period", keep="first")
-        for rec in first.sort_values("period").itertuples():
-            period = pd.Period(rec.period, freq="M")
-            if period < pd.Period(start, freq="M"):
-                continue
-            as_of = rec.released - timedelta(days=1)
-            info = information_set(observations, as_of)
+        actual = first_release_actuals(observations, target)
+        for origin in backtest_origins(observations, target, start, max(actual.index)):
+            period = pd.Period(origin.period, freq="M")
+            info = information_set(observations, origin.as_of)
             history = target_history(info, target)
             history = history.loc[: history.last_valid_index()]
             exog = indicator_exog(info, ALL_INDICATORS, period)
@@ -112,8 +110,8 @@ def origins(observations: pd.DataFrame, start: str) -> list[dict]:
                 {
                     "target": target,
                     "period": period,
-                    "as_of": as_of,
-                    "actual": float(rec.value),
+                    "as_of": origin.as_of,
+                    "actual": float(actual[origin.period]),
                     "history": history,
                     "exog": exog,
                 }
@@ -122,10 +120,9 @@ def origins(observations: pd.DataFrame, start: str) -> list[dict]:
 
 
 def _horizon(history: pd.Series, period: pd.Period) -> int:
-    from models.base import is_target_period
+    from forecasting.calendar import target_periods
 
-    months = pd.period_range(history.index[-1] + 1, period, freq="M")
-    return sum(1 for p in months if is_target_period(p))
+    return len(target_periods(history.index[-1] + 1, period))
 
 
 def _run(job: tuple[dict, str, dict]) -> dict:

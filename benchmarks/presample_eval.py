@@ -83,12 +83,8 @@ def main() -> None:
     os.environ.pop("FORECASTING_DATABASE_URL", None)
     sys.path.insert(0, str(ROOT))
     warnings.simplefilter("ignore")
-    from forecasting.backtest import (
-        combine_at_origins,
-        first_release_actuals,
-        run_backtest,
-        split_models,
-    )
+    from forecasting.backtest import combine_at_origins, run_backtest, split_models
+    from forecasting.observations import first_release_actuals
     from forecasting.series import SERIES
     from forecasting.service import open_service
     from models.ensemble import JAN_FEB_MEMBER

@@ -22,8 +22,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from forecasting.backtest import backtest_origins, first_release_actuals  # noqa: E402
-from forecasting.observations import information_set, target_history  # noqa: E402
+from forecasting.backtest import backtest_origins  # noqa: E402
+from forecasting.observations import (  # noqa: E402
+    first_release_actuals,  # noqa: E402
+    information_set,
+    target_history,
+)
 from forecasting.snapshot_loader import SNAPSHOT_OBSERVATIONS, snapshot_path  # noqa: E402
 from models.base import Forecaster, next_target_periods  # noqa: E402
 from models.naive import NaiveForecaster  # noqa: E402

@@ -27,7 +27,12 @@ import pandas as pd
 from forecasting.calendar import target_periods
 from forecasting.errors import DataError, ModelFailure
 from forecasting.indicators import indicator_exog
-from forecasting.observations import first_release_dates, information_set, target_history
+from forecasting.observations import (
+    first_release_actuals,
+    first_release_dates,
+    information_set,
+    target_history,
+)
 from models.base import FORECAST_COLUMNS, next_target_periods
 from models.ensemble import JAN_FEB_MEMBER, combine_forecasts, inverse_mae_weights, jan_feb_centre
 from models.registry import MODEL_PATHS, model_class
@@ -86,11 +91,6 @@ def backtest_origins(observations: pd.DataFrame, target: str, start: str, end: s
     if not origins:
         raise DataError(f"no released {target} figures between {start} and {end}")
     return origins
-
-
-def first_release_actuals(observations: pd.DataFrame, target: str) -> pd.Series:
-    rows = observations[observations["series"] == target].sort_values("released")
-    return rows.drop_duplicates("period", keep="first").set_index("period")["value"]
 
 
 def forecast_path(
@@ -246,8 +246,8 @@ def run_backtest(
     if dask_scheduler:
         parts = _run_dask(observations, origins, fitted, dask_scheduler, progress)
     elif jobs <= 1 or len(origins) == 1:
-        _init_worker(observations)
-        parts = _collect((_origin_task(o, fitted) for o in origins), len(origins), progress)
+        tasks = (_origin_task(o, fitted, observations) for o in origins)
+        parts = _collect(tasks, len(origins), progress)
     else:
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
@@ -333,9 +333,12 @@ def combine_at_origins(
     released = first_release_dates(observations, target)
     scored = frame.assign(actual=frame["period"].map(actual))
     weighted = any(COMBINERS[alias] == "weighted" for alias in combiners)
+    # every error once, with its period's release date; each origin takes those before it
+    errors = known_errors(scored, released, date.max)
+    errors_released = errors["period"].map(released)
     parts: list[pd.DataFrame] = []
     for (period, as_of), members in frame.groupby(["period", "as_of"], sort=True):
-        past = known_errors(scored, released, as_of)
+        past = errors[errors_released < as_of]
         weights = inverse_mae_weights(past, window=window, top=top) if weighted else None
         centre = jan_feb_centre(members, period, jan_feb)  # an origin's period is its first step
         rows = combiner_rows(members, combiners, weights, period, centre)

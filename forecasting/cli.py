@@ -29,10 +29,10 @@ app.add_typer(data_app, name="data")
 consensus_app = typer.Typer(help="The consensus poll store.", no_args_is_help=True)
 app.add_typer(consensus_app, name="consensus")
 
-from forecasting.cli_schedule import calendar_app_command, schedule_app  # noqa: E402
+from forecasting.cli_schedule import calendar_command, schedule_app  # noqa: E402
 
 app.add_typer(schedule_app, name="schedule")
-app.command("calendar")(calendar_app_command)
+app.command("calendar")(calendar_command)
 
 # Piped output (CI logs, files) keeps full rows instead of rich's 80-column default.
 console = Console(width=None if sys.stdout.isatty() else 160)

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-__all__ = ["calendar_app_command", "calendar_command", "schedule_app"]
+__all__ = ["calendar_command", "schedule_app"]
 
 schedule_app = typer.Typer(help="The release-calendar scheduler.", no_args_is_help=True)
 
@@ -54,8 +54,6 @@ def calendar_command(
     ] = None,
 ) -> None:
     """The coming customs releases: data period covered, date and where the date comes from."""
-    import pandas as pd
-
     from forecasting.calendar import target_periods
     from forecasting.errors import DataError
     from forecasting.scheduler import post_release_fire_time, pre_release_fire_time
@@ -70,7 +68,7 @@ def calendar_command(
     else:
         if not 1990 <= year <= 2100:
             raise DataError(f"--year: {year} is not a year between 1990 and 2100")
-        periods = target_periods(pd.Period(f"{year - 1}-11", "M"), pd.Period(f"{year}-12", "M"))
+        periods = target_periods(f"{year - 1}-11", f"{year}-12")
         releases = [r for r in map(calendar.release, periods) if r.date.year == year]
         title = f"China customs releases dated {year} (as of {today}, {tz})"
     table = Table(title=title)
@@ -97,10 +95,6 @@ def calendar_command(
             _at(post_release_fire_time(r, settings), tz),
         )
     console.print(table)
-
-
-#: The function the integrator registers as the top-level ``forecasting calendar`` command.
-calendar_app_command = calendar_command
 
 
 # -- schedule --------------------------------------------------------------------------------

@@ -18,25 +18,8 @@ from forecasting.db import ledger_table
 
 __all__ = ["LEDGER_COLUMNS", "ForecastLedger"]
 
-LEDGER_COLUMNS = (
-    "id",
-    "job_id",
-    "origin",
-    "target",
-    "period",
-    "as_of",
-    "model",
-    "yhat",
-    "yhat_lo_80",
-    "yhat_hi_80",
-    "yhat_lo_95",
-    "yhat_hi_95",
-    "p_beat",
-    "consensus",
-    "error",
-    "mlflow_run_id",
-    "created_at",
-)
+#: the ledger table's columns, in table order
+LEDGER_COLUMNS: tuple[str, ...] = tuple(ledger_table.columns.keys())
 _WRITABLE = [c for c in LEDGER_COLUMNS if c not in ("id", "created_at", "mlflow_run_id")]
 
 

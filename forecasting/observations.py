@@ -29,6 +29,7 @@ from forecasting.validation import (
 __all__ = [
     "ImportResult",
     "ObservationStore",
+    "first_release_actuals",
     "first_release_dates",
     "information_set",
     "target_history",
@@ -57,6 +58,13 @@ def first_release_dates(observations: pd.DataFrame, series: str) -> pd.Series:
     """The date each period of ``series`` was first published (period text -> date). Pure."""
     rows = observations[observations["series"] == series]
     return rows.groupby("period")["released"].min()
+
+
+def first_release_actuals(observations: pd.DataFrame, series: str) -> pd.Series:
+    """The value each period of ``series`` was first published with (period text -> value).
+    Pure."""
+    rows = observations[observations["series"] == series].sort_values("released")
+    return rows.drop_duplicates("period", keep="first").set_index("period")["value"]
 
 
 def target_history(info: pd.DataFrame, series: str) -> pd.Series:
@@ -126,13 +134,15 @@ class ObservationStore:
             rows = _single_series_rows(path, series)
         frame, problems = validate_observations(rows, today=today)
         skipped = 0
-        if series is not None and not frame.empty:
+        if series is None:
+            problems += self._conflicts(frame)
+        elif not frame.empty:
+            # every stored period of the series is skipped, so no stored key can conflict
             stored = self.frame()
             have = set(stored.loc[stored["series"] == series, "period"])
             keep = ~frame["period"].isin(have)
             skipped = int((~keep).sum())
             frame = frame[keep]
-        problems += self._conflicts(frame)
         raise_problems(problems, str(path))
         return ImportResult(added=self._insert(frame), skipped=skipped)
 

@@ -22,7 +22,6 @@ from forecasting.backtest import (
     COMBINERS,
     combiner_rows,
     data_fingerprint,
-    first_release_actuals,
     forecast_path,
     run_backtest,
     split_models,
@@ -31,7 +30,12 @@ from forecasting.calendar import Release, covered_months, target_periods
 from forecasting.compare import scoreboard, surprise_probability
 from forecasting.errors import DataError, NotReleasedError, TrackingError
 from forecasting.metrics import accuracy_table, trailing_mae
-from forecasting.observations import first_release_dates, information_set, target_history
+from forecasting.observations import (
+    first_release_actuals,
+    first_release_dates,
+    information_set,
+    target_history,
+)
 from forecasting.service import Service
 from models.base import FORECAST_COLUMNS
 from models.ensemble import inverse_mae_weights, jan_feb_centre
@@ -260,7 +264,7 @@ def _register_final_models(
 ) -> None:
     """Fit every model on what was public before ``as_of`` and register it; the registry key
     is the fingerprint of those rows (the whole store's when nothing is dated later)."""
-    from forecasting.tracking import register_final_model, registered_versions
+    from forecasting.tracking import register_final_models
 
     known = obs[obs["released"] < as_of]
     fingerprint = data_fingerprint(known)
@@ -271,21 +275,15 @@ def _register_final_models(
     if not ranked:
         return
     result.champion = ranked[0]
-    registered = registered_versions(service.settings, result.target, fingerprint)
-    for alias in ranked:
-        forecaster, exog = finals[alias]
-        register_final_model(
-            service.settings,
-            result.target,
-            forecaster,
-            model_alias=alias,
-            data_fingerprint=fingerprint,
-            trailing_mae=float(recent[alias]),
-            champion=alias == result.champion,
-            exog=exog,
-            parent_run_id=parent_run_id,
-            registered=registered,
-        )
+    register_final_models(
+        service.settings,
+        result.target,
+        {alias: finals[alias] for alias in ranked},
+        trailing_mae={alias: float(recent[alias]) for alias in ranked},
+        champion=result.champion,
+        data_fingerprint=fingerprint,
+        parent_run_id=parent_run_id,
+    )
 
 
 def write_backtest_csv(frame: pd.DataFrame, path: Path) -> Path | None:
@@ -451,7 +449,7 @@ def forecast_release(
         missing_periods=missing,
         fingerprint=fingerprint,
         weights=weights,
-        centred_on=_centred_on(rows, centre, str(target_p)),
+        centred_on=centre.get(str(target_p)),
     )
     ens = result.ensemble
     if ens is not None:
@@ -482,15 +480,6 @@ def _attach_combiners(
     parts = [rows, combiner_rows(rows, combiners, weights, rows["period"].max(), centre)]
     rounded = {k: round(float(v), 4) for k, v in weights.items()}
     return pd.concat(parts, ignore_index=True), rounded, centre
-
-
-def _centred_on(rows: pd.DataFrame, centre: dict[str, str], period: str) -> str | None:
-    """The member the weighted ensemble took its point from for ``period`` (the Jan–Feb
-    rule's ``centre``, when that member has a forecast among ``rows``), else None."""
-    member = centre.get(period)
-    if member is None or not rows.loc[rows["model"] == member, "yhat"].notna().any():
-        return None
-    return member
 
 
 def _news(

@@ -27,9 +27,8 @@ __all__ = [
     "git_commit",
     "log_backtest",
     "log_job_run",
-    "register_final_model",
+    "register_final_models",
     "registered_model_name",
-    "registered_versions",
 ]
 
 # Fail fast when a remote tracking server is down (MLflow's defaults retry for minutes);
@@ -137,7 +136,6 @@ def log_backtest(
         with mlflow.start_run(
             experiment_id=exp,
             run_name=f"backtest {target}",
-            run_id=None,
             nested=nested,
             parent_run_id=parent_run_id,
         ) as parent:
@@ -171,74 +169,67 @@ def log_backtest(
             return parent.info.run_id
 
 
-def register_final_model(
+def register_final_models(
     settings: Settings,
     target: str,
-    forecaster: Any,
+    finals: Mapping[str, tuple[Any, pd.DataFrame | None]],
     *,
-    model_alias: str,
+    trailing_mae: Mapping[str, float],
+    champion: str,
     data_fingerprint: str,
-    trailing_mae: float,
-    champion: bool,
-    exog: pd.DataFrame | None = None,
     parent_run_id: str | None = None,
-    registered: Mapping[str, str] | None = None,
-) -> str:
-    """Log a model fitted on all data as a pyfunc and register it under
-    ``china-trade-<target>``; with ``champion`` it takes the ``champion`` alias.
+) -> dict[str, str]:
+    """Log each model of ``finals`` ({alias: (forecaster fitted on all data, its exog)}) as a
+    pyfunc and register it under ``china-trade-<target>``, in that order; ``champion`` takes
+    the ``champion`` alias. One MLflow connection and one registry query for them all.
 
     Idempotent: a version of the same model on the same data fingerprint is reused, not
-    registered again. ``registered`` is :func:`registered_versions` for this fingerprint when
-    the caller already has it (default: looked up here). Returns the version.
+    registered again. Returns {alias: version}.
     """
     from forecasting.pyfunc_model import TradeForecastModel
 
     name = registered_model_name(target)
+    out: dict[str, str] = {}
     with _mlflow(settings) as mlflow:
         client = mlflow.MlflowClient()
-        if registered is None:
-            registered = _versions_on(client, name, data_fingerprint)
-        existing = registered.get(model_alias)
-        if existing is None:
-            exp = _experiment_id(mlflow, settings, target)
-            with mlflow.start_run(
-                experiment_id=exp,
-                run_name=f"final {model_alias}",
-                nested=parent_run_id is not None,
-                parent_run_id=parent_run_id,
-            ):
-                mlflow.set_tags(
-                    {
-                        "kind": "final-model",
-                        "model": model_alias,
-                        "target": target,
-                        "data_fingerprint": data_fingerprint,
-                    }
-                )
-                mlflow.log_metric("trailing_mae_36", trailing_mae)
-                with contextlib.redirect_stderr(io.StringIO()):  # MLflow prints per version
-                    info = mlflow.pyfunc.log_model(
-                        name="model",
-                        python_model=TradeForecastModel(forecaster, target, exog),
-                        pip_requirements=_requirements(),
-                        registered_model_name=name,
-                        await_registration_for=0,
+        registered = _versions_on(client, name, data_fingerprint)
+        exp: str | None = None
+        for model_alias, (forecaster, exog) in finals.items():
+            version = registered.get(model_alias)
+            if version is None:
+                exp = exp or _experiment_id(mlflow, settings, target)
+                with mlflow.start_run(
+                    experiment_id=exp,
+                    run_name=f"final {model_alias}",
+                    nested=parent_run_id is not None,
+                    parent_run_id=parent_run_id,
+                ):
+                    mlflow.set_tags(
+                        {
+                            "kind": "final-model",
+                            "model": model_alias,
+                            "target": target,
+                            "data_fingerprint": data_fingerprint,
+                        }
                     )
-            version = str(info.registered_model_version)
-            client.set_model_version_tag(name, version, "model", model_alias)
-            client.set_model_version_tag(name, version, "data_fingerprint", data_fingerprint)
-        else:
-            version = existing
-        client.set_model_version_tag(name, version, "trailing_mae_36", f"{trailing_mae:.4f}")
-        if champion:
-            client.set_registered_model_alias(name, "champion", version)
-        return version
-
-
-def registered_versions(settings: Settings, target: str, fingerprint: str) -> dict[str, str]:
-    """Model alias -> version of the final models registered on ``fingerprint`` (one query)."""
-    with _mlflow(settings) as mlflow:
-        return _versions_on(mlflow.MlflowClient(), registered_model_name(target), fingerprint)
+                    mlflow.log_metric("trailing_mae_36", trailing_mae[model_alias])
+                    with contextlib.redirect_stderr(io.StringIO()):  # MLflow prints per version
+                        info = mlflow.pyfunc.log_model(
+                            name="model",
+                            python_model=TradeForecastModel(forecaster, target, exog),
+                            pip_requirements=_requirements(),
+                            registered_model_name=name,
+                            await_registration_for=0,
+                        )
+                version = str(info.registered_model_version)
+                client.set_model_version_tag(name, version, "model", model_alias)
+                client.set_model_version_tag(name, version, "data_fingerprint", data_fingerprint)
+            mae = f"{trailing_mae[model_alias]:.4f}"
+            client.set_model_version_tag(name, version, "trailing_mae_36", mae)
+            if model_alias == champion:
+                client.set_registered_model_alias(name, "champion", version)
+            out[model_alias] = version
+    return out
 
 
 def _versions_on(client: Any, name: str, fingerprint: str) -> dict[str, str]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -60,25 +61,27 @@ def raise_problems(problems: list[Problem], where: str) -> None:
     raise DataError("\n".join([head, *lines]))
 
 
-def csv_header(path: Path) -> list[str]:
-    """The column names on a CSV's first line."""
+@contextlib.contextmanager
+def _data_errors(path: Path) -> Iterator[None]:
+    """A missing or non-UTF-8 file as a :class:`DataError` naming ``path``."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return next(csv.reader(fh), [])
+        yield
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not UTF-8 text ({exc})") from None
+
+
+def csv_header(path: Path) -> list[str]:
+    """The column names on a CSV's first line."""
+    with _data_errors(path), path.open(encoding="utf-8-sig", newline="") as fh:
+        return next(csv.reader(fh), [])
 
 
 def read_csv_rows(path: Path, required: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
     """Rows of a CSV with their file line numbers; a missing column is an error."""
-    try:
+    with _data_errors(path):
         text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text ({exc})") from None
     reader = csv.DictReader(text.splitlines())
     header = reader.fieldnames or []
     missing = [c for c in required if c not in header]

@@ -160,7 +160,8 @@ def test_ensemble_takes_the_korea_nowcast_for_jan_feb_prints(observations) -> No
     """With the snapshot's Korean first releases (from 2016), ``kr_surprise`` nowcasts the
     Jan-Feb figures of 2024 and 2025, where the ensemble takes its point, and falls back on its
     seasonal ratio in early 2019 (too little overlap), where the ensemble does not."""
-    from forecasting.backtest import combine_at_origins, first_release_actuals
+    from forecasting.backtest import combine_at_origins
+    from forecasting.observations import first_release_actuals
 
     models = ["naive", "seasonal_ratio", "kr_surprise", "ensemble"]
     frame = run_backtest(observations, "exports_yoy", "2024-02", "2025-04", models, warmup=0)

@@ -15,7 +15,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from forecasting.cli_schedule import calendar_app_command, schedule_app
+from forecasting.cli_schedule import calendar_command, schedule_app
 from forecasting.errors import ScheduleError
 from tests.conftest import REPO, run_cli
 from tests.forecasting.scheduler.recorders import calls
@@ -129,7 +129,7 @@ def test_run_now_runs_the_job_function_in_process(sched_project: Path, sched_set
 
 def test_calendar_command(sched_project: Path) -> None:
     app = typer.Typer()
-    app.command("calendar")(calendar_app_command)
+    app.command("calendar")(calendar_command)
     app.command("noop")(lambda: None)  # a group, so `calendar` is a subcommand as in the CLI
     result = runner.invoke(app, ["calendar"])
     assert result.exit_code == 0, result.output
@@ -144,7 +144,7 @@ def test_calendar_command(sched_project: Path) -> None:
 @pytest.mark.parametrize("year", ["1200"])
 def test_calendar_rejects_a_silly_year(sched_project: Path, year: str) -> None:
     app = typer.Typer()
-    app.command("calendar")(calendar_app_command)
+    app.command("calendar")(calendar_command)
     app.command("noop")(lambda: None)
     result = runner.invoke(app, ["calendar", "--year", year])
     assert result.exit_code != 0 and "not a year" in str(result.exception)
