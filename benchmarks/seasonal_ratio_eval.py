@@ -29,8 +29,9 @@ from forecasting.observations import (  # noqa: E402
     target_history,
 )
 from forecasting.snapshot_loader import SNAPSHOT_OBSERVATIONS, snapshot_path  # noqa: E402
-from models.base import Forecaster, next_target_periods  # noqa: E402
+from models.base import Forecaster  # noqa: E402
 from models.naive import NaiveForecaster  # noqa: E402
+from models.periods import next_target_periods
 from models.seasonal_ratio import SeasonalRatioForecaster  # noqa: E402
 
 YEARS = [(2,), (3,), (2, 3), (2, 3, 4), (2, 3, 4, 5), (1, 2, 3)]

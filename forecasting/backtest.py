@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.calendar import target_periods
-from forecasting.errors import DataError, ModelFailure
+from forecasting.errors import DataError, ModelError
 from forecasting.indicators import indicator_exog
 from forecasting.observations import (
     first_release_actuals,
@@ -33,9 +33,10 @@ from forecasting.observations import (
     information_set,
     target_history,
 )
-from models.base import FORECAST_COLUMNS, next_target_periods
+from models.base import FORECAST_COLUMNS
 from models.ensemble import JAN_FEB_MEMBER, combine_forecasts, inverse_mae_weights, jan_feb_centre
-from models.registry import MODEL_PATHS, model_class
+from models.periods import next_target_periods
+from models.registry import model_class
 
 __all__ = [
     "BACKTEST_COLUMNS",
@@ -73,9 +74,7 @@ def data_fingerprint(observations: pd.DataFrame) -> str:
 def split_models(aliases: Sequence[str]) -> tuple[list[str], list[str]]:
     """(fitted models, combiners), checking every alias against the registry."""
     for a in aliases:
-        if a not in MODEL_PATHS:
-            known = ", ".join(MODEL_PATHS)
-            raise ModelFailure(f"unknown model {a!r}; known models: {known}")
+        model_class(a)  # an unknown alias raises UnknownModelError listing the known ones
     fitted = [a for a in aliases if a not in COMBINERS]
     return fitted, [a for a in aliases if a in COMBINERS]
 
@@ -232,7 +231,7 @@ def run_backtest(
     """
     fitted, combiners = split_models(aliases)
     if combiners and not fitted:
-        raise ModelFailure("an ensemble needs at least one fitted model beside it")
+        raise ModelError("an ensemble needs at least one fitted model beside it")
     if warmup is None:
         warmup = combine_window if combiners else 0
     if warmup < 0:

@@ -23,7 +23,13 @@ from typing import Literal
 import pandas as pd
 
 from forecasting.errors import ConfigError
-from models.base import is_combined_jan_feb, is_target_period, next_target_periods
+from models.periods import (
+    covered_months,
+    is_target_period,
+    next_target_periods,
+    not_a_target_period,
+    target_periods,
+)
 
 __all__ = [
     "Release",
@@ -36,19 +42,6 @@ __all__ = [
 ]
 
 Basis = Literal["data", "calendar", "estimated"]
-
-
-def target_periods(start: pd.Period | str, end: pd.Period | str) -> list[pd.Period]:
-    """Target periods from ``start`` to ``end`` inclusive (no ``YYYY-01`` from 2020)."""
-    rng = pd.period_range(pd.Period(start, freq="M"), pd.Period(end, freq="M"), freq="M")
-    return [p for p in rng if is_target_period(p)]
-
-
-def covered_months(period: pd.Period) -> str:
-    """The months a target period's figure covers, e.g. ``2026-01..2026-02``."""
-    if is_combined_jan_feb(period):
-        return f"{period - 1}..{period}"
-    return str(period)
 
 
 @dataclass(frozen=True)
@@ -137,11 +130,9 @@ def load_release_calendar(path: Path, observed: dict[str, date]) -> ReleaseCalen
             period = pd.Period(key, freq="M")
         except ValueError:
             raise ConfigError(f"{path}: [releases] key {key!r} is not a YYYY-MM period") from None
-        if not is_target_period(period):
-            raise ConfigError(
-                f"{path}: [releases] {key!r} is not a target period (from 2020 January is "
-                f"released with February: list it under {period.year}-02)"
-            )
+        reason = not_a_target_period(period)
+        if reason:
+            raise ConfigError(f"{path}: [releases] {key!r}: {reason}")
         if isinstance(value, str):
             try:
                 value = date.fromisoformat(value)

@@ -85,7 +85,7 @@ def _models(models: str | None) -> list[str] | None:
     registry so that an unknown one fails before any work starts.
 
     Raises:
-        ModelFailure: an unknown alias (the message lists the known ones).
+        ModelError: an unknown alias (the message lists the known ones).
     """
     if not models:
         return None

@@ -29,7 +29,7 @@ from forecasting.validation import (
     raise_problems,
     read_csv_rows,
 )
-from models.base import is_target_period
+from models.periods import not_a_target_period
 
 __all__ = ["CONSENSUS_COLUMNS", "ConsensusStore", "PollSource", "consensus_at"]
 
@@ -218,16 +218,9 @@ def validate_consensus(
                 Problem(line, "period", period_txt, "malformed period, expected YYYY-MM")
             )
             continue
-        if not is_target_period(period):
-            problems.append(
-                Problem(
-                    line,
-                    "period",
-                    period_txt,
-                    f"never released on its own: from 2020 January comes out with February "
-                    f"(use {period.year}-02, the Jan-Feb figure)",
-                )
-            )
+        reason = not_a_target_period(period)
+        if reason:
+            problems.append(Problem(line, "period", period_txt, reason))
             continue
         try:
             value = float(r.get("consensus", ""))

@@ -1,33 +1,35 @@
-"""The service's error hierarchy. The CLI maps each branch to a message and an exit code.
+"""The service's error hierarchy: one tree, mapped to exit codes by the CLI and to HTTP
+statuses by the API.
 
 ::
 
-    ForecastingError                 root; exit code 1
+    ForecastingError                 root (models.errors); exit code 1
     ├── ConfigError                  bad configuration file, key or value; exit 2
     ├── DataError                    bad input data (file, line, column, value); exit 3
     │   └── NotReleasedError         an actual asked for before it is in the store
-    ├── ModelFailure                 a model failed, or an unknown model alias; exit 4
+    ├── ModelError                   a model failed to fit or forecast (models.errors); exit 4
+    │   └── UnknownModelError        an alias not in the registry (lists the known ones)
     ├── TrackingError                MLflow unreachable or refused a write; exit 5
     └── ScheduleError                scheduler misuse, e.g. a second instance on a store; exit 6
+
+The root and the model branch are defined in :mod:`models.errors`, below the models, so that a
+model's failure is a ``ForecastingError`` too; everything else is defined here.
 """
 
 from __future__ import annotations
+
+from models.errors import ForecastingError, ModelError, UnknownModelError
 
 __all__ = [
     "ConfigError",
     "DataError",
     "ForecastingError",
-    "ModelFailure",
+    "ModelError",
     "NotReleasedError",
     "ScheduleError",
     "TrackingError",
+    "UnknownModelError",
 ]
-
-
-class ForecastingError(Exception):
-    """Root of every error this service raises on purpose."""
-
-    exit_code = 1
 
 
 class ConfigError(ForecastingError):
@@ -40,10 +42,6 @@ class DataError(ForecastingError):
 
 class NotReleasedError(DataError):
     pass
-
-
-class ModelFailure(ForecastingError):
-    exit_code = 4
 
 
 class TrackingError(ForecastingError):

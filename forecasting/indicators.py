@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from forecasting.observations import target_history
-from models.base import COMBINED_JAN_FEB_FROM, is_combined_jan_feb
+from models.periods import COMBINED_JAN_FEB_FROM, is_combined_jan_feb
 
 __all__ = [
     "COMBINED_JAN_FEB_FROM",

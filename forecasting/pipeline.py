@@ -401,13 +401,11 @@ def forecast_release(
         release = cal.next_due(today, after=last)
     else:
         p = pd.Period(period, freq="M")
-        from models.base import is_target_period
+        from models.periods import not_a_target_period
 
-        if not is_target_period(p):
-            raise DataError(
-                f"{period} is never released on its own: from 2020 January comes out "
-                f"with February (forecast {p.year}-02, the Jan-Feb figure)"
-            )
+        reason = not_a_target_period(p)
+        if reason:
+            raise DataError(reason)
         release = cal.release(p)
     target_p = release.period
     known = info[(info["series"] == target) & (info["period"] == str(target_p))]

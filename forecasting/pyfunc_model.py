@@ -38,7 +38,7 @@ class TradeForecastModel(mlflow.pyfunc.PythonModel):
         if exog is not None:
             # indicators are known only up to the fitted information set: later months are
             # missing (NaN), and the nowcast models then go without those indicators
-            from models.base import next_target_periods
+            from models.periods import next_target_periods
 
             last = next_target_periods(self.forecaster._history.index[-1], horizon)[-1]
             exog = exog.reindex(pd.period_range(exog.index[0], max(last, exog.index[-1]), freq="M"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import math
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -15,7 +14,7 @@ import pandas as pd
 
 from forecasting.errors import DataError
 from forecasting.series import SERIES
-from models.base import is_target_period
+from models.periods import not_a_target_period, parse_period
 
 __all__ = [
     "OBSERVATION_COLUMNS",
@@ -31,7 +30,6 @@ __all__ = [
 OBSERVATION_COLUMNS = ("series", "period", "value", "released", "source")
 #: The China customs series (they carry their own release dates, so have no release rule).
 CUSTOMS_SERIES = frozenset(name for name, spec in SERIES.items() if spec.release_rule is None)
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 MAX_LISTED = 20
 
 
@@ -100,13 +98,6 @@ def read_csv_rows(path: Path, required: Iterable[str]) -> list[tuple[int, dict[s
     return rows
 
 
-def parse_period(text: str) -> pd.Period | None:
-    m = _PERIOD.match(text)
-    if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1900:
-        return None
-    return pd.Period(text, freq="M")
-
-
 def parse_date(text: str) -> date | None:
     try:
         return date.fromisoformat(text)
@@ -140,16 +131,9 @@ def validate_observations(
                 Problem(line, "period", period_txt, "malformed period, expected YYYY-MM")
             )
             continue
-        if series in CUSTOMS_SERIES and not is_target_period(period):
-            problems.append(
-                Problem(
-                    line,
-                    "period",
-                    period_txt,
-                    "from 2020 customs publishes January only combined with February: "
-                    f"use {period.year}-02 for the Jan-Feb figure",
-                )
-            )
+        reason = not_a_target_period(period) if series in CUSTOMS_SERIES else None
+        if reason:
+            problems.append(Problem(line, "period", period_txt, reason))
             continue
         if value_txt == "":
             problems.append(

@@ -3,7 +3,7 @@
 A model sees a *history*: a float ``pd.Series`` on a monthly ``pd.PeriodIndex`` (freq ``M``),
 contiguous from its first to its last period, holding the target's first-release values.
 From 2020 customs publishes January and February as one figure on the ``YYYY-02`` row, so
-``YYYY-01`` is NaN there and is not a target period (see :func:`is_target_period`).
+``YYYY-01`` is NaN there and is not a target period (the rules are in :mod:`models.periods`).
 
 Public :meth:`Forecaster.fit` / :meth:`Forecaster.predict` validate once; implementations write
 ``_fit`` / ``_predict``. ``_predict`` returns point forecasts and predictive standard deviations
@@ -28,6 +28,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from models.errors import ModelError
+from models.periods import is_target_period, next_target_periods
+
 __all__ = [
     "FORECAST_COLUMNS",
     "Forecaster",
@@ -35,15 +38,11 @@ __all__ = [
     "PointForecast",
     "filled_history",
     "from_log_growth",
-    "is_combined_jan_feb",
-    "is_target_period",
     "log_growth",
     "log_two_year_growth",
     "log_yoy",
     "lowest_aic",
     "nest_intervals",
-    "next_target_periods",
-    "observed_target_periods",
     "interval_columns",
     "single_threaded_blas",
 ]
@@ -57,14 +56,8 @@ FORECAST_COLUMNS: tuple[str, ...] = (
     "yhat_hi_95",
 )
 
-COMBINED_JAN_FEB_FROM = 2020
-
 #: y/y values are clipped above -100% before taking logs (a -100% y/y means no trade at all).
 YOY_FLOOR = -99.0
-
-
-class ModelError(Exception):
-    """A model could not be fitted or could not forecast (bad history, failed optimiser)."""
 
 
 def interval_columns(levels: tuple[int, ...] = (80, 95)) -> list[str]:
@@ -72,32 +65,6 @@ def interval_columns(levels: tuple[int, ...] = (80, 95)) -> list[str]:
     for level in levels:
         cols += [f"yhat_lo_{level}", f"yhat_hi_{level}"]
     return cols
-
-
-def is_target_period(period: pd.Period) -> bool:
-    """True if customs publishes ``period`` on its own (no ``YYYY-01`` from 2020)."""
-    return not (period.month == 1 and period.year >= COMBINED_JAN_FEB_FROM)
-
-
-def is_combined_jan_feb(period: pd.Period) -> bool:
-    """True if ``period`` is a ``YYYY-02`` row holding the combined Jan–Feb figure (2020 on)."""
-    return period.month == 2 and period.year >= COMBINED_JAN_FEB_FROM
-
-
-def next_target_periods(last: pd.Period, horizon: int) -> list[pd.Period]:
-    """The ``horizon`` target periods after ``last``, skipping combined Januaries."""
-    out: list[pd.Period] = []
-    p = last
-    while len(out) < horizon:
-        p = p + 1
-        if is_target_period(p):
-            out.append(p)
-    return out
-
-
-def observed_target_periods(history: pd.Series) -> list[pd.Period]:
-    """The target periods of ``history`` with a value, in order."""
-    return [p for p in history.index if is_target_period(p) and pd.notna(history[p])]
 
 
 def filled_history(history: pd.Series) -> pd.Series:

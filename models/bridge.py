@@ -30,14 +30,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from models.base import (
-    ModelError,
-    PointForecast,
-    from_log_growth,
-    is_target_period,
-    log_growth,
-)
+from models.base import ModelError, PointForecast, from_log_growth, log_growth
 from models.dynamic_regression import DEFAULT_INDICATORS, NowcastForecaster, lag12_with_jan_feb
+from models.periods import is_target_period
 
 __all__ = ["BridgeForecaster", "ridge_path_errors"]
 

@@ -18,8 +18,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from models.base import Forecaster, ModelError, PointForecast, _is_plausible, next_target_periods
+from models.base import Forecaster, ModelError, PointForecast, _is_plausible
 from models.dynamic_regression import nowcast_inputs
+from models.periods import next_target_periods
 
 __all__ = ["DFM_INDICATORS", "NEWS_COLUMNS", "DynamicFactorNowcaster"]
 

@@ -34,14 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.base import (
-    Forecaster,
-    ModelError,
-    PointForecast,
-    is_combined_jan_feb,
-    is_target_period,
-    lowest_aic,
-)
+from models.base import Forecaster, ModelError, PointForecast, lowest_aic
+from models.periods import is_combined_jan_feb, is_target_period
 
 __all__ = [
     "DEFAULT_INDICATORS",

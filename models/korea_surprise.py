@@ -39,15 +39,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from models.base import (
-    ModelError,
-    PointForecast,
-    is_combined_jan_feb,
-    is_target_period,
-    log_yoy,
-    observed_target_periods,
-)
+from models.base import ModelError, PointForecast, log_yoy
 from models.dynamic_regression import NowcastForecaster
+from models.periods import is_combined_jan_feb, is_target_period, observed_target_periods
 from models.seasonal_ratio import (
     SeasonalRatioForecaster,
     log_gaussian_forecast,

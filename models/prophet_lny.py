@@ -41,7 +41,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.base import Forecaster, ModelError, PointForecast, is_combined_jan_feb
+from models.base import Forecaster, ModelError, PointForecast
+from models.periods import is_combined_jan_feb
 
 __all__ = ["LNY_WINDOWS", "ProphetLnyForecaster", "lny_date", "lny_regressors"]
 

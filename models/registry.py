@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-from models.base import Forecaster, ModelError
+from models.base import Forecaster
+from models.errors import UnknownModelError
 
 __all__ = ["MODEL_PATHS", "UnknownModelError", "available_models", "create_model", "model_class"]
 
@@ -25,13 +26,6 @@ MODEL_PATHS: dict[str, str] = {
     "twoyear_blend": "models.two_year_blend:TwoYearBlendForecaster",
     "kr_surprise": "models.korea_surprise:KoreaSurpriseForecaster",
 }
-
-
-class UnknownModelError(ModelError, KeyError):
-    """An alias that is not in the registry."""
-
-    def __str__(self) -> str:  # KeyError would quote the whole message
-        return str(self.args[0])
 
 
 def available_models() -> list[str]:

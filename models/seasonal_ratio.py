@@ -35,15 +35,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from models.base import (
-    Forecaster,
-    ModelError,
-    PointForecast,
-    filled_history,
-    is_combined_jan_feb,
-    log_yoy,
-    observed_target_periods,
-)
+from models.base import Forecaster, ModelError, PointForecast, filled_history, log_yoy
+from models.periods import is_combined_jan_feb, observed_target_periods
 
 __all__ = ["SeasonalRatioForecaster", "log_gaussian_forecast", "seasonal_ratio_log_yoy"]
 

@@ -28,9 +28,10 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from forecasting.calendar import Release, ReleaseCalendar, is_target_period
+from forecasting.calendar import Release, ReleaseCalendar
 from forecasting.config import Settings
 from forecasting.errors import ScheduleError
+from models.periods import not_a_target_period
 
 __all__ = [
     "CALENDAR_REFRESH_AT",
@@ -325,11 +326,9 @@ def spec_for_job_id(
         period = pd.Period(period_text, freq="M")
     except ValueError:
         raise ScheduleError(f"job id {job_id!r}: {period_text!r} is not a period") from None
-    if not is_target_period(period):
-        raise ScheduleError(
-            f"job id {job_id!r}: {period} is not a target period (from 2020 January is "
-            f"released with February: use {period.year}-02)"
-        )
+    reason = not_a_target_period(period)
+    if reason:
+        raise ScheduleError(f"job id {job_id!r}: {reason}")
     pre, post = _release_specs(calendar.release(period), settings, functions)
     spec = pre if kind == "pre-release" else post
     if retry:

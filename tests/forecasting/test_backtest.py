@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from forecasting.backtest import BACKTEST_COLUMNS, backtest_origins, run_backtest
-from forecasting.errors import DataError, ModelFailure
+from forecasting.errors import DataError, ModelError
 from forecasting.metrics import accuracy_table, trailing_mae
 from forecasting.snapshot_loader import SNAPSHOT_OBSERVATIONS, snapshot_path
 
@@ -59,7 +59,7 @@ def test_failures_are_rows_not_gaps(observations) -> None:
 
 
 def test_unknown_model_is_a_clear_error(observations) -> None:
-    with pytest.raises(ModelFailure, match="unknown model 'nope'; known models: naive"):
+    with pytest.raises(ModelError, match="unknown model 'nope'; known models: naive"):
         run_backtest(observations, "exports_yoy", "2024-01", "2024-03", ["nope"])
 
 

@@ -58,7 +58,7 @@ def test_next_due_and_released_between() -> None:
 def test_calendar_file_validation(tmp_path: Path) -> None:
     p = tmp_path / "cal.toml"
     p.write_text('[releases]\n"2027-01" = "2027-03-07"\n')
-    with pytest.raises(ConfigError, match="not a target period"):
+    with pytest.raises(ConfigError, match="never released on its own"):
         load_release_calendar(p, {})
     p.write_text('[releases]\n"2026-11" = "2026-11-03"\n')
     with pytest.raises(ConfigError, match="must be a date after"):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.base import is_target_period
+from models.periods import is_target_period
 
 
 def synthetic_yoy(start: str = "2012-01", end: str = "2025-06", seed: int = 7) -> pd.Series:

@@ -10,13 +10,12 @@ from models.base import (
     YOY_FLOOR,
     _is_plausible,
     from_log_growth,
-    is_combined_jan_feb,
-    is_target_period,
     log_growth,
     log_yoy,
     lowest_aic,
     nest_intervals,
 )
+from models.periods import is_combined_jan_feb, is_target_period
 
 
 def test_is_combined_jan_feb() -> None:

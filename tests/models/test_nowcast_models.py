@@ -10,7 +10,8 @@ import pytest
 
 from forecasting.indicators import indicator_exog
 from forecasting.observations import information_set, target_history
-from models.base import FORECAST_COLUMNS, ModelError, is_target_period
+from models.base import FORECAST_COLUMNS, ModelError
+from models.periods import is_target_period
 from models.registry import create_model
 
 NOWCASTERS = ["dynreg", "bridge", "dfm"]

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.base import is_target_period
 from models.dfm import NEWS_COLUMNS, DynamicFactorNowcaster
+from models.periods import is_target_period
 
 IND_A, IND_B = "kr_exports_yoy", "kr_exports_first20d_yoy"
 

@@ -81,7 +81,7 @@ def test_spec_for_job_id_covers_every_form(sched_settings, small_calendar) -> No
     assert retry.id == "post-release:2026-11:retry" and retry.kind == "post-release"
     assert retry.kwargs["deadline"] == (_at(2026, 12, 8, 12) + timedelta(hours=48)).isoformat()
     assert spec_for_job_id("calendar-refresh", small_calendar, sched_settings).daily is not None
-    with pytest.raises(ScheduleError, match="not a target period"):
+    with pytest.raises(ScheduleError, match="never released on its own"):
         spec_for_job_id("pre-release:2027-01", small_calendar, sched_settings)
     with pytest.raises(ScheduleError, match="unknown job id 'forecast'"):
         spec_for_job_id("forecast", small_calendar, sched_settings)
