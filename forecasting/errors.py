@@ -10,7 +10,10 @@ statuses by the API.
     ├── ModelError                   a model failed to fit or forecast (models.errors); exit 4
     │   └── UnknownModelError        an alias not in the registry (lists the known ones)
     ├── TrackingError                MLflow unreachable or refused a write; exit 5
-    └── ScheduleError                scheduler misuse, e.g. a second instance on a store; exit 6
+    ├── ScheduleError                scheduler misuse, e.g. a second instance on a store; exit 6
+    └── StoreError                   the service store cannot be opened, read or written (a
+                                     corrupt or unreadable file, a read-only folder, a lock held
+                                     too long, an unreachable database); exit 7
 
 The root and the model branch are defined in :mod:`models.errors`, below the models, so that a
 model's failure is a ``ForecastingError`` too; everything else is defined here.
@@ -27,6 +30,7 @@ __all__ = [
     "ModelError",
     "NotReleasedError",
     "ScheduleError",
+    "StoreError",
     "TrackingError",
     "UnknownModelError",
 ]
@@ -50,3 +54,7 @@ class TrackingError(ForecastingError):
 
 class ScheduleError(ForecastingError):
     exit_code = 6
+
+
+class StoreError(ForecastingError):
+    exit_code = 7
