@@ -43,9 +43,13 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from forecasting.backtest import COMBINERS, split_models  # noqa: E402
 from forecasting.calendar import target_periods  # noqa: E402
-from models.ensemble import combine_forecasts, inverse_mae_weights  # noqa: E402
+from forecasting.combination import rule_of, split_models  # noqa: E402
+from models.ensemble import (  # noqa: E402
+    combine_forecasts,
+    inverse_mae_weights,
+    is_combiner,  # noqa: E402
+)
 from models.registry import MODEL_PATHS, create_model  # noqa: E402
 
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "public"
@@ -172,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         if combiners:
             members = pd.concat(member_rows, ignore_index=True)
             for alias in combiners:
-                rows = combined_rows(members, COMBINERS[alias])
+                rows = combined_rows(members, rule_of(alias).how)
                 res = results[alias]
                 res.update(_scores(rows, target, 0))
                 # timing: the ensemble class itself, refitting its members
@@ -200,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     for alias in aliases:
         r = results[alias]
         secs = float(np.mean(r["seconds"])) if r.get("seconds") else float("nan")
-        if alias not in COMBINERS:
+        if not is_combiner(alias):
             total += secs
         fails = int(r.get("exports_yoy_fail", 0) + r.get("imports_yoy_fail", 0))
         print(

@@ -83,11 +83,14 @@ def main() -> None:
     os.environ.pop("FORECASTING_DATABASE_URL", None)
     sys.path.insert(0, str(ROOT))
     warnings.simplefilter("ignore")
-    from forecasting.backtest import combine_at_origins, run_backtest, split_models
+    from dataclasses import replace
+
+    from forecasting.backtest import run_backtest
+    from forecasting.combination import combine_at_origins, split_models
     from forecasting.observations import first_release_actuals
     from forecasting.series import SERIES
     from forecasting.service import open_service
-    from models.ensemble import JAN_FEB_MEMBER
+    from models.ensemble import JAN_FEB_MEMBER, EnsembleForecaster
 
     svc = open_service()
     for path in sorted((REFERENCE / "indicators").glob("*.csv")):
@@ -117,8 +120,9 @@ def main() -> None:
         grid = {}
         for top in (1.0, 0.75, 0.5, 0.34, 0.25):
             for window in (24, 36, 60):
+                rule = replace(EnsembleForecaster.rule, window=window, top=top)
                 comb = combine_at_origins(
-                    members, ["ensemble"], obs, target, window, actual=actual, top=top
+                    members, ["ensemble"], obs, target, actual=actual, rules={"ensemble": rule}
                 )
                 comb = comb[comb["period"] >= args.start]
                 value = float((comb["yhat"] - comb["period"].map(actual)).abs().mean())
@@ -126,7 +130,8 @@ def main() -> None:
                 total[(top, window)] = total.get((top, window), 0.0) + value
         table = pd.Series(grid).unstack().round(2)
         print(table.to_string())
-        off = combine_at_origins(members, ["ensemble"], obs, target, actual=actual, jan_feb=None)
+        no_rule = {"ensemble": replace(EnsembleForecaster.rule, jan_feb_member=None)}
+        off = combine_at_origins(members, ["ensemble"], obs, target, actual=actual, rules=no_rule)
         off = off[off["period"] >= args.start]
         print(
             f"Jan-Feb rule (ensemble centred on {JAN_FEB_MEMBER} in Jan/Feb), top=0.5, window=24:"

@@ -35,8 +35,9 @@ def scoreboard(frame: pd.DataFrame, consensus: pd.Series) -> pd.DataFrame:
     ``consensus``: value per period. Columns: ``n, mae, rmse, mae_ratio`` (model MAE /
     consensus MAE on the same periods), ``win_rate`` (model strictly closer than consensus),
     ``direction_hit`` (sign(model − consensus) = sign(actual − consensus), over periods where
-    both differ from the consensus), ``brier`` (of P(actual > consensus)); a last row
-    ``consensus`` holds the consensus's own MAE and RMSE.
+    both differ from the consensus), ``brier`` (of P(actual > consensus)), ``cov80`` and
+    ``cov95`` (interval coverage); a last row ``consensus`` holds the consensus's own MAE and
+    RMSE.
 
     Returns:
         DataFrame indexed by model.
@@ -70,6 +71,8 @@ def scoreboard(frame: pd.DataFrame, consensus: pd.Series) -> pd.DataFrame:
                 if both.any()
                 else np.nan,
                 "brier": float(np.mean((p - beat.to_numpy()) ** 2)),
+                "cov80": _coverage(g, 80),
+                "cov95": _coverage(g, 95),
             }
         )
     periods = f.drop_duplicates("period")
@@ -84,6 +87,15 @@ def scoreboard(frame: pd.DataFrame, consensus: pd.Series) -> pd.DataFrame:
             "win_rate": np.nan,
             "direction_hit": np.nan,
             "brier": np.nan,
+            "cov80": np.nan,
+            "cov95": np.nan,
         }
     )
     return pd.DataFrame(rows).set_index("model")
+
+
+def _coverage(g: pd.DataFrame, level: int) -> float:
+    if f"yhat_lo_{level}" not in g or f"yhat_hi_{level}" not in g:
+        return np.nan
+    inside = (g["actual"] >= g[f"yhat_lo_{level}"]) & (g["actual"] <= g[f"yhat_hi_{level}"])
+    return float(inside.mean())

@@ -54,7 +54,9 @@ class ForecastLedger:
             q = q.where(ledger_table.c.period == period)
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
-        return pd.DataFrame(rows, columns=list(LEDGER_COLUMNS))
+        frame = pd.DataFrame(rows, columns=list(LEDGER_COLUMNS))
+        floats = [c.name for c in ledger_table.columns if isinstance(c.type, sa.Float)]
+        return frame.astype({c: float for c in floats})
 
     def jobs(self, job_id_prefix: str) -> list[str]:
         with self.engine.connect() as conn:

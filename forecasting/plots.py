@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-__all__ = ["fan_chart_png", "forecast_vs_actual_png", "residuals_png"]
+__all__ = ["fan_chart_png", "forecast_vs_actual_png", "residuals_png", "scoreboard_png"]
 
 
 def _finish(fig: plt.Figure, ax: plt.Axes, title: str, path: Path) -> Path:
@@ -115,3 +115,26 @@ def fan_chart_png(
     if actual is not None:
         ax.plot([last], [actual], "*", color="tab:red", ms=12, label=f"actual {actual:+.1f}")
     return _finish(fig, ax, title, path)
+
+
+def scoreboard_png(board: pd.DataFrame, title: str, path: Path) -> Path:
+    """Each model's MAE against the consensus's (bars; the consensus as a line), with the
+    win rate and the surprise-direction hit rate written beside each bar."""
+    models = board.drop(index="consensus", errors="ignore").sort_values("mae")
+    fig, ax = plt.subplots(figsize=(10, 0.45 * len(models) + 1.8))
+    y = range(len(models))
+    ax.barh(list(y), models["mae"], color="tab:blue", alpha=0.8, label="model MAE")
+    if "consensus" in board.index:
+        cons = float(board.loc["consensus", "mae"])
+        ax.axvline(cons, color="tab:orange", lw=2, label=f"consensus MAE {cons:.2f}")
+    for i, rec in enumerate(models.itertuples()):
+        note = f"  ratio {rec.mae_ratio:.2f} · win {rec.win_rate:.0%}"
+        if pd.notna(rec.direction_hit):
+            note += f" · direction {rec.direction_hit:.0%}"
+        ax.text(rec.mae, i, note, va="center", fontsize=8)
+    ax.set_yticks(list(y), list(models.index))
+    ax.invert_yaxis()
+    ax.set_xlabel("MAE (first-release actual)")
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize=8)
+    return _save(fig, path)

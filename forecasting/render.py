@@ -1,9 +1,11 @@
-"""Rich tables for the CLI (presentation only)."""
+"""Rich tables for the CLI (presentation only). Cells are ``Text``: what a user typed or a
+file held is shown literally, never read as markup."""
 
 from __future__ import annotations
 
 import pandas as pd
 from rich.table import Table
+from rich.text import Text
 
 __all__ = ["frame_table", "observations_table"]
 
@@ -16,16 +18,17 @@ def _short(text: str, n: int = SOURCE_CHARS) -> str:
 
 
 def observations_table(frame: pd.DataFrame, title: str) -> Table:
-    table = Table(title=f"{title} ({len(frame)} rows)")
+    table = Table(title=Text(f"{title} ({len(frame)} rows)"))
     for col in ("series", "period", "value", "released", "source"):
         table.add_column(col, justify="right" if col == "value" else "left", no_wrap=True)
     for r in frame.sort_values(["series", "period"]).itertuples():
-        table.add_row(r.series, r.period, f"{r.value:g}", str(r.released), _short(r.source))
+        cells = (r.series, r.period, f"{r.value:g}", str(r.released), _short(str(r.source)))
+        table.add_row(*map(Text, cells))
     return table
 
 
 def frame_table(frame: pd.DataFrame, title: str, floats: str = "{:.2f}") -> Table:
-    table = Table(title=title)
+    table = Table(title=Text(title))
     for col in frame.columns:
         table.add_column(
             str(col), justify="right" if frame[col].dtype.kind in "fi" else "left", no_wrap=True
@@ -37,7 +40,7 @@ def frame_table(frame: pd.DataFrame, title: str, floats: str = "{:.2f}") -> Tabl
                 cells.append("" if pd.isna(v) else floats.format(v))
             else:
                 cells.append("" if v is None or v is pd.NA else str(v))
-        table.add_row(*cells)
+        table.add_row(*map(Text, cells))
     return table
 
 
@@ -87,7 +90,7 @@ def forecast_panel(result) -> list:  # noqa: ANN001 - ForecastResult, imported l
             f"{_fmt(r.yhat_lo_95)} … {_fmt(r.yhat_hi_95)}",
             _fmt(r.model_minus_consensus),
             _fmt(r.p_beat, "{:.0%}"),
-            "" if not isinstance(r.error, str) else r.error[:60],
+            Text("" if not isinstance(r.error, str) else r.error[:60]),
         )
     out.append(table)
     if result.weights:
@@ -110,7 +113,7 @@ def forecast_panel(result) -> list:  # noqa: ANN001 - ForecastResult, imported l
     return out
 
 
-def run_table(summaries: list) -> Table:
+def run_table(job) -> Table:  # noqa: ANN001 - a JobResult, imported lazily
     table = Table(title="next release: ensemble forecast vs consensus")
     for col in (
         "target",
@@ -128,8 +131,8 @@ def run_table(summaries: list) -> Table:
             justify="left" if col in ("target", "period", "release", "champion") else "right",
             no_wrap=True,
         )
-    for s in summaries:
-        fc = s.forecast
+    for r in job.runs:
+        fc = r.forecast
         ens = fc.ensemble
         table.add_row(
             fc.target,
@@ -140,6 +143,6 @@ def run_table(summaries: list) -> Table:
             _fmt(fc.consensus),
             _fmt(None if ens is None else ens["model_minus_consensus"]),
             _fmt(None if ens is None else ens["p_beat"], "{:.0%}"),
-            s.backtest.champion or "–",
+            r.champion or "–",
         )
     return table

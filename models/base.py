@@ -56,6 +56,11 @@ FORECAST_COLUMNS: tuple[str, ...] = (
     "yhat_hi_95",
 )
 
+#: What a model's numerical libraries raise when a fit or forecast fails on the data given
+#: (a singular matrix, an optimiser off, an index past the data): turned into ModelError with
+#: the reason. A TypeError or AttributeError is a bug and is not caught.
+_LIBRARY_FAILURES = (ValueError, ArithmeticError, LookupError, RuntimeError, np.linalg.LinAlgError)
+
 #: y/y values are clipped above -100% before taking logs (a -100% y/y means no trade at all).
 YOY_FLOOR = -99.0
 
@@ -208,8 +213,10 @@ class Forecaster(ABC):
                 self._fit(history, self._exog)
         except ModelError:
             raise
-        except (ValueError, np.linalg.LinAlgError, RuntimeError, FloatingPointError) as exc:
-            raise ModelError(f"model {self.alias!r} failed to fit: {exc}") from exc
+        except _LIBRARY_FAILURES as exc:
+            raise ModelError(
+                f"model {self.alias!r} failed to fit: {type(exc).__name__}: {exc}"
+            ) from exc
         return self
 
     def predict(
@@ -256,7 +263,7 @@ class Forecaster(ABC):
                 pf = self._predict(steps, exog)
         except ModelError:
             raise
-        except (ValueError, np.linalg.LinAlgError, RuntimeError, FloatingPointError) as exc:
+        except _LIBRARY_FAILURES as exc:
             raise ModelError(f"model {self.alias!r} failed to predict: {exc}") from exc
         out = _to_frame(pf, last, targets, levels, self.alias)
         _check_plausible(out, self._history, self.alias)

@@ -212,16 +212,21 @@ class DynamicFactorNowcaster(Forecaster):
             target = pd.Period(period, freq="M")
         history = self._history if previous_history is None else previous_history
         previous = self._endog(history, previous_exog.sort_index()).reindex(self._endog_frame.index)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = self._res.news(
-                previous,
-                comparison_type="previous",
-                impact_date=self._endog_frame.index.get_loc(target),
-                impacted_variable=_TARGET,
-                revisions_details_start=True,
-                retain_standardization=True,
-            )
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = self._res.news(
+                    previous,
+                    comparison_type="previous",
+                    impact_date=self._endog_frame.index.get_loc(target),
+                    impacted_variable=_TARGET,
+                    revisions_details_start=True,
+                    retain_standardization=True,
+                )
+        except (ValueError, LookupError, ArithmeticError, np.linalg.LinAlgError) as exc:
+            raise ModelError(
+                f"model {self.alias!r}: no news decomposition: {type(exc).__name__}: {exc}"
+            ) from exc
         rows = []
         details = result.details_by_impact
         if details is not None and len(details):

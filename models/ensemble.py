@@ -1,9 +1,12 @@
-"""Forecast combination: inverse-MAE weights, weighted/median combination, ensemble models.
+"""Forecast combination: the one rule every combined forecast is formed by.
 
-The pure functions are what a backtest uses (combine the member rows it already has, with
-weights from the errors known at each origin); :class:`EnsembleForecaster` and
-:class:`MedianEnsembleForecaster` wrap them behind the :class:`~models.base.Forecaster`
-contract for a final fit (they fit their members themselves).
+A combining model declares its :class:`CombinationRule` (``rule``) and its members
+(:meth:`EnsembleForecaster.member_aliases`: every non-combining model of the set it runs
+with). The backtest at each origin, the live forecast and the registered (published) model
+all call :meth:`CombinationRule.combine` on the member rows, with weights from
+:meth:`CombinationRule.weights` over the member errors known at that time: there is no other
+path. :class:`EnsembleForecaster` and :class:`MedianEnsembleForecaster` also stand alone behind
+the :class:`~models.base.Forecaster` contract (they then fit their members themselves).
 
 Intervals are combined by averaging each bound across members (quantile averaging, weighted
 the same way as the point forecast), or by the per-period median of each bound.
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -36,9 +40,12 @@ from models.base import (
 __all__ = [
     "DEFAULT_MEMBERS",
     "JAN_FEB_MEMBER",
+    "Combination",
+    "CombinationRule",
     "EnsembleForecaster",
     "MedianEnsembleForecaster",
     "combine_forecasts",
+    "is_combiner",
     "inverse_mae_weights",
     "jan_feb_centre",
 ]
@@ -212,30 +219,106 @@ def _member_weights(members: list[str], weights: dict[str, float] | None) -> np.
     return w / w.sum()
 
 
+@dataclass(frozen=True)
+class Combination:
+    """A combined forecast: ``frame`` (``period, yhat, yhat_lo_L, yhat_hi_L``), the member
+    ``weights`` used (empty for a median or equal weights) and the Jan–Feb rule's
+    ``centred_on`` ({period: member}, empty when the rule did not apply)."""
+
+    frame: pd.DataFrame
+    weights: dict[str, float] = field(default_factory=dict)
+    centred_on: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CombinationRule:
+    """How a combining model forms its forecast from its members' rows.
+
+    ``how``: weighted mean (weights from :func:`inverse_mae_weights` with ``window``,
+    ``min_obs`` and ``top``, over the member errors known when the forecast is made) or the
+    per-period median. ``jan_feb_member``: the member a weighted combination is centred on for
+    a first-step January/February print that member nowcasts (:func:`jan_feb_centre`).
+    """
+
+    how: Literal["weighted", "median"]
+    window: int = 24
+    min_obs: int = 6
+    top: float = 0.5
+    jan_feb_member: str | None = None
+
+    def weights(self, errors: pd.DataFrame) -> dict[str, float] | None:
+        """Member weights from ``errors`` (``model, period, abs_error``, known at forecast
+        time) over their last ``window`` periods (whoever failed in some of them has fewer
+        errors there, not older ones); None for a median."""
+        if self.how != "weighted":
+            return None
+        periods = sorted(set(errors["period"].astype(str)))[-self.window :]
+        recent = errors[errors["period"].astype(str).isin(periods)]
+        return inverse_mae_weights(recent, window=self.window, min_obs=self.min_obs, top=self.top)
+
+    def combine(
+        self,
+        rows: pd.DataFrame,
+        weights: Mapping[str, float] | None,
+        first: str | None = None,
+    ) -> Combination:
+        """Combine member ``rows`` (``model, period, yhat`` and bounds; ``uses_indicators``
+        for the Jan–Feb rule; rows with NaN ``yhat`` are failed members and ignored).
+
+        ``first``: the first period forecast (the Jan–Feb rule applies to it only); default
+        the earliest period in ``rows``.
+
+        Raises:
+            ModelError: no member has a forecast.
+        """
+        good = rows[rows["yhat"].notna()]
+        if good.empty:
+            raise ModelError("no member forecast to combine")
+        first = first if first is not None else str(min(good["period"]))
+        weighted = self.how == "weighted"
+        centre = jan_feb_centre(rows, first, self.jan_feb_member) if weighted else {}
+        bounds = [c for c in good.columns if c.startswith(("yhat_lo_", "yhat_hi_"))]
+        cols = ["model", "period", "yhat", *bounds]
+        frame = combine_forecasts(
+            good.loc[:, cols],
+            dict(weights) if weighted and weights else None,
+            self.how,
+            centre_on=centre,
+        )
+        used = {k: float(v) for k, v in (weights or {}).items()} if weighted else {}
+        return Combination(frame, used, centre)
+
+
 class EnsembleForecaster(Forecaster):
-    """Fits each member model and combines their forecasts (weighted mean of yhat and bounds).
+    """The weighted combination: its members' forecasts combined by :attr:`rule`.
+
+    Declared here, used everywhere: ``rule`` (trimmed inverse-MAE weights over a 24-month
+    window, the better half of the members kept, the Jan–Feb rule on :data:`JAN_FEB_MEMBER`)
+    and :meth:`member_aliases` (in a model set, every non-combining model).
+
+    Standing alone (the :class:`~models.base.Forecaster` contract), it fits ``members``
+    itself (default :data:`DEFAULT_MEMBERS`) and combines them with ``weights`` (e.g. from
+    ``rule.weights(errors)``; None = equal weights). Members that raise :class:`ModelError`
+    while fitting or predicting are left out and listed in ``failed_members`` (alias -> error
+    text), never silently; if every member fails, fitting raises.
 
     Args:
-        members: registry aliases of the member models (default :data:`DEFAULT_MEMBERS`).
-        weights: {alias: weight} (e.g. from :func:`inverse_mae_weights`); None = equal weights.
-        jan_feb: the member a weighted ensemble centres a first-step January or February
-            forecast on, when that member is fitted and uses indicators (its
-            ``used_indicators``: a nowcast, not a fallback); default :data:`JAN_FEB_MEMBER`,
-            None = off.
-
-    Members that raise :class:`ModelError` while fitting (or predicting) are skipped and listed
-    in ``failed_members`` (alias -> error text); if every member fails, fitting raises.
+        members: registry aliases of the member models.
+        weights: {alias: weight}; None = equal weights.
+        rule: a variant of the declared rule (evaluation only, e.g. without the Jan–Feb rule).
     """
 
     alias = "ensemble"
     min_history = 3
-    how: ClassVar[Literal["weighted", "median"]] = "weighted"
+    #: combining models form their forecast from other models' rows (see the module docstring)
+    combines: ClassVar[bool] = True
+    rule: ClassVar[CombinationRule] = CombinationRule("weighted", jan_feb_member=JAN_FEB_MEMBER)
 
     def __init__(
         self,
         members: Sequence[str] | None = None,
         weights: dict[str, float] | None = None,
-        jan_feb: str | None = JAN_FEB_MEMBER,
+        rule: CombinationRule | None = None,
     ) -> None:
         super().__init__()
         from models.registry import model_class
@@ -245,13 +328,22 @@ class EnsembleForecaster(Forecaster):
             raise ModelError(f"model {self.alias!r} needs at least one member")
         for m in members:
             cls = model_class(m)  # raises UnknownModelError listing the known aliases
-            if issubclass(cls, EnsembleForecaster):
+            if getattr(cls, "combines", False):
                 raise ModelError(f"model {self.alias!r}: member {m!r} is itself an ensemble")
         self.members = list(dict.fromkeys(members))
         self.weights = dict(weights) if weights else None
-        self.jan_feb = jan_feb
+        if rule is not None:
+            self.rule = rule  # type: ignore[misc] - an instance-level variant
         self.failed_members: dict[str, str] = {}
         self.fitted_members: dict[str, Forecaster] = {}
+
+    @classmethod
+    def member_aliases(cls, aliases: Sequence[str]) -> list[str]:
+        """The members this combiner takes from the model set ``aliases``: every model of it
+        that does not itself combine, in order."""
+        from models.registry import model_class
+
+        return [a for a in aliases if not getattr(model_class(a), "combines", False)]
 
     def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
         from models.registry import create_model
@@ -284,16 +376,7 @@ class EnsembleForecaster(Forecaster):
                 self.failed_members[alias] = str(exc)
         if not parts:
             raise ModelError(f"model {self.alias!r}: every member failed: {self.failed_members}")
-        frame = pd.concat(parts, ignore_index=True)
-        weighted = self.how == "weighted"
-        out = combine_forecasts(
-            frame,
-            self.weights if weighted else None,
-            self.how,
-            centre_on=jan_feb_centre(frame, min(frame["period"]), self.jan_feb)
-            if weighted
-            else None,
-        )
+        out = self.rule.combine(pd.concat(parts, ignore_index=True), self.weights).frame
         out = out.loc[:, ["period", "yhat", *interval_columns(levels)]]
         # both combinations preserve each member's lo <= yhat <= hi ordering; this only
         # guards against members whose bounds are missing for some level
@@ -308,4 +391,11 @@ class MedianEnsembleForecaster(EnsembleForecaster):
     """Like :class:`EnsembleForecaster`, but the per-period median of each column."""
 
     alias = "ensemble_median"
-    how = "median"
+    rule: ClassVar[CombinationRule] = CombinationRule("median")
+
+
+def is_combiner(alias: str) -> bool:
+    """Whether the registered model ``alias`` combines other models' forecasts."""
+    from models.registry import model_class
+
+    return bool(getattr(model_class(alias), "combines", False))

@@ -7,12 +7,14 @@ about them is written here once.
 - From 2020 customs publishes January and February as one figure: the ``YYYY-02`` period is
   then the January–February cumulative figure and there is no ``YYYY-01`` target period
   (2014–2019 keep separate months). A history keeps ``YYYY-01`` as NaN there.
-- Periods are parsed strictly: ``YYYY-MM`` with ASCII digits, month 01..12, year from 1900.
+- Periods and days are parsed strictly: ``YYYY-MM`` (month 01..12, year from 1900) and
+  ``YYYY-MM-DD``, ASCII digits only.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pandas as pd
 
@@ -24,6 +26,7 @@ __all__ = [
     "next_target_periods",
     "not_a_target_period",
     "observed_target_periods",
+    "parse_day",
     "parse_period",
     "target_periods",
 ]
@@ -32,6 +35,7 @@ __all__ = [
 COMBINED_JAN_FEB_FROM = 2020
 
 _PERIOD = re.compile(r"^([0-9]{4})-([0-9]{2})$", re.ASCII)
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", re.ASCII)
 
 
 def parse_period(text: str) -> pd.Period | None:
@@ -40,6 +44,17 @@ def parse_period(text: str) -> pd.Period | None:
     if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1900:
         return None
     return pd.Period(text, freq="M")
+
+
+def parse_day(text: str) -> date | None:
+    """``YYYY-MM-DD`` (ASCII digits, a real calendar day) as a date, else None. Stricter than
+    ``date.fromisoformat``, which also takes ``20260714`` and ``2026-W29-2``."""
+    if not isinstance(text, str) or not _DAY.match(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def is_target_period(period: pd.Period) -> bool:

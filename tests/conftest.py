@@ -1,4 +1,9 @@
-"""Shared fixtures: every test gets its own project root (configs, state, mlruns) in tmp."""
+"""Shared fixtures: every test gets its own project root (configs, state, mlruns) in tmp.
+
+Speed: MLflow's first use of a SQLite store runs its schema migrations (seconds); a migrated
+empty store is made once per session and copied into each project (:func:`project`). Tests
+that only read a finished job share one (:func:`published`).
+"""
 
 from __future__ import annotations
 
@@ -6,22 +11,71 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
+#: a fast model set: two fitted models and the two combinations
+FAST = ["naive", "seasonal_ratio", "ridge_ar", "ensemble", "ensemble_median"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: a test that takes more than a few seconds")
+
+
+@pytest.fixture(scope="session")
+def mlflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty, migrated MLflow SQLite store, made once per session."""
+    import mlflow
+
+    path = tmp_path_factory.mktemp("mlflow-template") / "mlflow.db"
+    mlflow.MlflowClient(tracking_uri=f"sqlite:///{path}").search_experiments()
+    return path
+
+
+def set_models(cfg: Path, models: list[str]) -> None:
+    """Trim the configuration's model set to ``models``."""
+    lines = [
+        "default = [" + ", ".join(f'"{m}"' for m in models) + "]"
+        if line.startswith("default = [")
+        else line
+        for line in cfg.read_text(encoding="utf-8").splitlines()
+    ]
+    cfg.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def make_project(root: Path, template: Path, models: list[str] | None = None) -> Path:
+    """A project root with the repository's configs (the model set trimmed to ``models``)
+    and an empty migrated MLflow store; returns its configuration file."""
+    shutil.copytree(REPO / "configs", root / "configs")
+    (root / "mlruns").mkdir(parents=True, exist_ok=True)
+    shutil.copy(template, root / "mlruns" / "mlflow.db")
+    cfg = root / "configs" / "forecasting.toml"
+    if models is not None:
+        set_models(cfg, models)
+    return cfg
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mlflow_template: Path) -> Path:
     """A throw-away project root with the repository's configs; env points the service at it."""
-    shutil.copytree(REPO / "configs", tmp_path / "configs")
-    monkeypatch.setenv("FORECASTING_CONFIG", str(tmp_path / "configs" / "forecasting.toml"))
+    cfg = make_project(tmp_path, mlflow_template)
+    monkeypatch.setenv("FORECASTING_CONFIG", str(cfg))
     monkeypatch.delenv("FORECASTING_DATABASE_URL", raising=False)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     return tmp_path
+
+
+@pytest.fixture
+def fast_project(project: Path) -> Path:
+    """``project`` with the model set trimmed to :data:`FAST`."""
+    set_models(project / "configs" / "forecasting.toml", FAST)
+    return project
 
 
 @pytest.fixture
@@ -38,8 +92,61 @@ def service(settings):  # noqa: ANN001, ANN201
     return open_service(settings)
 
 
+@dataclass
+class Published:
+    """A project where the main job ran once (2026-11-29, :data:`FAST` models)."""
+
+    root: Path
+    config: Path
+    job: object  # forecasting.jobs.JobResult
+
+    def env(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Point the service (and the CLI) at this project."""
+        monkeypatch.setenv("FORECASTING_CONFIG", str(self.config))
+        monkeypatch.delenv("FORECASTING_DATABASE_URL", raising=False)
+        monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+
+    def service(self):  # noqa: ANN201
+        from forecasting.config import load_settings
+        from forecasting.service import open_service
+
+        return open_service(load_settings(self.config))
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory: pytest.TempPathFactory, mlflow_template: Path) -> Published:
+    """One finished main job, shared by the tests that only read what it left (ledger, MLflow
+    runs, registered models). Tests must not write to it."""
+    from forecasting.config import load_settings
+    from forecasting.jobs import main_job
+    from forecasting.service import open_service
+
+    root = tmp_path_factory.mktemp("published")
+    cfg = make_project(root, mlflow_template, FAST)
+    keys = ("FORECASTING_DATABASE_URL", "MLFLOW_TRACKING_URI")
+    env = {k: os.environ.pop(k) for k in keys if k in os.environ}
+    try:
+        svc = open_service(load_settings(cfg))
+        job = main_job(svc, today=date(2026, 11, 29))
+    finally:
+        os.environ.update(env)
+    return Published(root, cfg, job)
+
+
+@pytest.fixture
+def mlflow_client(settings) -> Iterator[object]:  # noqa: ANN001
+    """An MLflow client on the project's store."""
+    import mlflow
+
+    uri = settings.mlflow.tracking_uri
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)  # never a previous test's registry
+    yield mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
 def run_cli(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m forecasting ARGS`` with the current (monkeypatched) environment."""
+    """Run ``python -m forecasting ARGS`` with the current (monkeypatched) environment (the
+    end-to-end tests; the others call the app in-process, see tests/forecasting/cli)."""
     env = {**os.environ, **(env_extra or {})}
     return subprocess.run(
         [sys.executable, "-m", "forecasting", *args],
@@ -54,8 +161,6 @@ def run_cli(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.C
 def add_print(service, period: str, released: str, **values: float) -> int:  # noqa: ANN001
     """Add one release to ``service``'s store: ``series=value`` for ``period``, all released
     on ``released`` (validated like ``data add``, as of 2026-11-29)."""
-    from datetime import date
-
     import pandas as pd
 
     rows = [

@@ -87,7 +87,7 @@ def test_warmup_weights_the_first_origins_as_an_earlier_start_would(observations
     assert first["ensemble"] == pytest.approx(sum(members) / len(members))
     warm_first = warm[(warm["period"] == "2024-02") & (warm["model"] == "ensemble")]
     assert abs(float(warm_first["yhat"].iloc[0]) - first["ensemble"]) > 1e-6
-    with pytest.raises(ValueError, match="warmup"):
+    with pytest.raises(DataError, match="warmup"):
         run_backtest(observations, "exports_yoy", "2024-01", "2024-06", models, warmup=-1)
 
 
@@ -160,8 +160,11 @@ def test_ensemble_takes_the_korea_nowcast_for_jan_feb_prints(observations) -> No
     """With the snapshot's Korean first releases (from 2016), ``kr_surprise`` nowcasts the
     Jan-Feb figures of 2024 and 2025, where the ensemble takes its point, and falls back on its
     seasonal ratio in early 2019 (too little overlap), where the ensemble does not."""
-    from forecasting.backtest import combine_at_origins
+    from dataclasses import replace
+
+    from forecasting.combination import combine_at_origins
     from forecasting.observations import first_release_actuals
+    from models.ensemble import EnsembleForecaster
 
     models = ["naive", "seasonal_ratio", "kr_surprise", "ensemble"]
     frame = run_backtest(observations, "exports_yoy", "2024-02", "2025-04", models, warmup=0)
@@ -179,8 +182,9 @@ def test_ensemble_takes_the_korea_nowcast_for_jan_feb_prints(observations) -> No
     # the same member rows without the rule: the weighted mean in Jan-Feb too
     members = frame[frame["model"] != "ensemble"].drop(columns=["actual"])
     actual = first_release_actuals(observations, "exports_yoy")
+    no_rule = {"ensemble": replace(EnsembleForecaster.rule, jan_feb_member=None)}
     off = combine_at_origins(
-        members, ["ensemble"], observations, "exports_yoy", actual=actual, jan_feb=None
+        members, ["ensemble"], observations, "exports_yoy", actual=actual, rules=no_rule
     ).set_index("period")
     on = combine_at_origins(
         members, ["ensemble"], observations, "exports_yoy", actual=actual

@@ -124,6 +124,8 @@ def test_scoreboard_by_hand() -> None:
     assert m["direction_hit"] == pytest.approx(1.0)
     p = surprise_probability(frame["yhat"], frame["yhat_lo_80"], frame["yhat_hi_80"], cons)
     assert m["brier"] == pytest.approx(np.mean((p - np.array([1, 0, 0])) ** 2))
+    assert m["cov80"] == pytest.approx(2 / 3)  # b's actual -2 is below its band
+    assert np.isnan(m["cov95"])  # no 95% band given
 
 
 def test_ledger_appends_and_never_edits(service) -> None:

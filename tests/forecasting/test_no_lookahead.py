@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forecasting.backtest import forecast_at
+from forecasting.origin import member_forecasts
 from forecasting.snapshot_loader import SNAPSHOT_OBSERVATIONS, snapshot_path
 from models.registry import MODEL_PATHS, model_class
 
-FITTED = [a for a in MODEL_PATHS if a not in ("ensemble", "ensemble_median")]
+FITTED = [a for a in MODEL_PATHS if not getattr(model_class(a), "combines", False)]
 UNIVARIATE = [a for a in FITTED if not model_class(a).supports_exog]
 
 
@@ -23,6 +23,12 @@ def observations() -> pd.DataFrame:
     f = pd.read_csv(snapshot_path(SNAPSHOT_OBSERVATIONS), dtype={"period": str})
     f["released"] = pd.to_datetime(f["released"]).dt.date
     return f
+
+
+def forecast_at(obs: pd.DataFrame, target: str, period: str, as_of: date, aliases) -> pd.DataFrame:
+    """The members' rows for ``period`` at the origin (what the backtest records)."""
+    rows = member_forecasts(obs, target, period, as_of, aliases).rows
+    return rows[rows["period"] == period].reset_index(drop=True)
 
 
 def _perturb(obs: pd.DataFrame, as_of: date, shift: float, delay: int, extra: bool) -> pd.DataFrame:

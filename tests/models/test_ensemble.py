@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -340,7 +341,8 @@ def test_ensemble_centres_a_first_step_jan_feb_forecast_on_a_nowcasting_member(
 
     def ensemble(jan_feb: str | None, end: str = "2024-12") -> pd.DataFrame:
         members = ["naive", "ridge_ar", "fake_nowcast", "fake_fallback"]
-        model = EnsembleForecaster(members=members, weights=weights, jan_feb=jan_feb)
+        rule = replace(EnsembleForecaster.rule, jan_feb_member=jan_feb)
+        model = EnsembleForecaster(members=members, weights=weights, rule=rule)
         return model.fit(yoy[yoy.index <= pd.Period(end, freq="M")]).predict(3).set_index("period")
 
     got, off = ensemble("fake_nowcast"), ensemble(None)
@@ -355,8 +357,9 @@ def test_ensemble_centres_a_first_step_jan_feb_forecast_on_a_nowcasting_member(
     pd.testing.assert_frame_equal(got.iloc[1:], off.iloc[1:])
     pd.testing.assert_frame_equal(ensemble("fake_fallback"), off)
     pd.testing.assert_frame_equal(ensemble("fake_nowcast", "2025-03"), ensemble(None, "2025-03"))
-    # the default member is the Korea-surprise nowcast
-    assert EnsembleForecaster(members=["naive"]).jan_feb == JAN_FEB_MEMBER == "kr_surprise"
+    # the declared rule centres on the Korea-surprise nowcast
+    assert EnsembleForecaster(members=["naive"]).rule.jan_feb_member == JAN_FEB_MEMBER
+    assert JAN_FEB_MEMBER == "kr_surprise" and MedianEnsembleForecaster.rule.jan_feb_member is None
 
 
 def test_ensemble_members_validated() -> None:

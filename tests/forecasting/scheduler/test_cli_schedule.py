@@ -15,7 +15,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from forecasting.cli_schedule import calendar_command, schedule_app
+from forecasting.cli.schedule import app as schedule_app
+from forecasting.cli.schedule import calendar_command
 from forecasting.errors import ScheduleError
 from tests.conftest import REPO, run_cli
 from tests.forecasting.scheduler.recorders import calls

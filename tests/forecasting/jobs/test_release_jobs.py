@@ -4,7 +4,6 @@ loses nothing and is caught up, post-release scoring and the missed record."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import mlflow
 import pandas as pd
@@ -19,19 +18,7 @@ from forecasting.jobs import (
     record_missed,
 )
 from forecasting.service import open_service
-from tests.conftest import add_print
-
-FAST = '["naive", "ridge_ar", "ensemble"]'
-
-
-@pytest.fixture
-def fast_project(project: Path) -> Path:
-    cfg = project / "configs" / "forecasting.toml"
-    text = cfg.read_text()
-    start = text.index("default = [")
-    end = text.index("]", start) + 1
-    cfg.write_text(text[:start] + f"default = {FAST}" + text[end:])
-    return project
+from tests.conftest import FAST, add_print
 
 
 def test_mlflow_outage_loses_nothing_and_is_caught_up(fast_project, monkeypatch) -> None:
@@ -41,7 +28,7 @@ def test_mlflow_outage_loses_nothing_and_is_caught_up(fast_project, monkeypatch)
     monkeypatch.delenv("MLFLOW_TRACKING_URI")
     svc = open_service()
     ledger = svc.ledger.frame()
-    assert len(ledger) == 2 * 3 and ledger["mlflow_run_id"].isna().all()
+    assert len(ledger) == 2 * len(FAST) and ledger["mlflow_run_id"].isna().all()
     assert set(ledger["job_id"]) == {
         "pre-release:2026-11:v1:exports_yoy",
         "pre-release:2026-11:v1:imports_yoy",
@@ -63,9 +50,9 @@ def test_mlflow_outage_loses_nothing_and_is_caught_up(fast_project, monkeypatch)
     run_ids = pre_release_job("2026-11", today=date(2026, 11, 29))
     assert all(run_ids)
     second = svc.ledger.frame()
-    assert len(second) == 12
+    assert len(second) == 4 * len(FAST)
     assert {j.split(":")[2] for j in second["job_id"]} == {"v1", "v2"}
-    pd.testing.assert_frame_equal(second.iloc[:6], after)
+    pd.testing.assert_frame_equal(second.iloc[: len(after)], after)
 
 
 def test_post_release_scores_once_the_actual_is_in(fast_project) -> None:

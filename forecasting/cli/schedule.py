@@ -1,8 +1,5 @@
-"""Scheduler commands (``forecasting schedule ...`` and ``forecasting calendar``).
-
-A thin layer over :mod:`forecasting.scheduler`; errors are :class:`ForecastingError` subclasses
-that ``forecasting.cli.run`` maps to a message and an exit code.
-"""
+"""``forecasting schedule ...`` and ``forecasting calendar``: a thin layer over
+:mod:`forecasting.scheduler`; errors reach the CLI's one error boundary."""
 
 from __future__ import annotations
 
@@ -13,15 +10,14 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-__all__ = ["calendar_command", "schedule_app"]
+from forecasting.cli._common import console, say
 
-schedule_app = typer.Typer(help="The release-calendar scheduler.", no_args_is_help=True)
+__all__ = ["app", "calendar_command"]
 
-console = Console(width=None if sys.stdout.isatty() else 160)
+app = typer.Typer(help="The release-calendar scheduler.", no_args_is_help=True)
 
 
 def _settings():  # noqa: ANN202
@@ -31,9 +27,13 @@ def _settings():  # noqa: ANN202
 
 
 def _service(settings):  # noqa: ANN001, ANN202
+    from forecasting.cli._common import warn
     from forecasting.service import open_service
 
-    return open_service(settings)
+    service = open_service(settings)
+    for message in getattr(service, "warnings", ()):
+        warn(message)
+    return service
 
 
 def _now(settings) -> datetime:  # noqa: ANN001
@@ -71,7 +71,7 @@ def calendar_command(
         periods = target_periods(f"{year - 1}-11", f"{year}-12")
         releases = [r for r in map(calendar.release, periods) if r.date.year == year]
         title = f"China customs releases dated {year} (as of {today}, {tz})"
-    table = Table(title=title)
+    table = Table(title=Text(title))
     for col in (
         "period",
         "covers",
@@ -98,7 +98,7 @@ def calendar_command(
 
 
 # -- schedule --------------------------------------------------------------------------------
-@schedule_app.command("start")
+@app.command("start")
 def schedule_start() -> None:
     """Run the scheduler in the foreground until SIGINT/SIGTERM (one per store)."""
     from forecasting.scheduler import JobFunctions, event_log_path, masked_url, serve
@@ -108,26 +108,24 @@ def schedule_start() -> None:
 
     def started(info) -> None:  # noqa: ANN001
         store = masked_url(settings.service.database_url)
-        console.print(
+        say(
             f"scheduler started: {info.job_count} jobs in {store} ({settings.schedule.timezone}); "
             f"lock {info.lock.path}; "
-            f"events {event_log_path(settings.service.state_dir)}; stop with Ctrl-C or SIGTERM",
-            highlight=False,
-            soft_wrap=True,
+            f"events {event_log_path(settings.service.state_dir)}; stop with Ctrl-C or SIGTERM"
         )
         sys.stdout.flush()
 
     clean = serve(settings, functions, on_started=started)
     if clean:
-        console.print("scheduler stopped", highlight=False)
+        say("scheduler stopped")
         return
-    console.print("scheduler stopped; a running job was abandoned (see the event log)")
+    say("scheduler stopped; a running job was abandoned (see the event log)")
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)  # do not wait at interpreter exit for the abandoned job's thread
 
 
-@schedule_app.command("list")
+@app.command("list")
 def schedule_list() -> None:
     """The jobs and next fire times in the persistent store (works without a running scheduler).
 
@@ -146,20 +144,22 @@ def schedule_list() -> None:
     where = masked_url(settings.service.database_url)
     jobs = stored_jobs(scheduler_engine(settings.service.database_url), tz)
     if jobs:
-        table = Table(title=f"{len(jobs)} scheduled jobs in {where} (times {tz})")
+        table = Table(title=Text(f"{len(jobs)} scheduled jobs in {where} (times {tz})"))
         for col in ("job id", "next run", "trigger", "calls"):
             table.add_column(col, no_wrap=True)
         for j in jobs:
             table.add_row(
-                *map(escape, (j.id, _at(j.next_run_time, tz), j.trigger, _called(j.kwargs)))
+                *map(Text, (j.id, _at(j.next_run_time, tz), j.trigger, _called(j.kwargs)))
             )
         console.print(table)
         return
     now = _now(settings)
     specs = derive_jobs(settings, now, JobFunctions.from_env())
     table = Table(
-        title=f"no jobs stored yet in {where}: `forecasting schedule start` would create "
-        f"these {len(specs)} (as of {now:%Y-%m-%d %H:%M} {tz})"
+        title=Text(
+            f"no jobs stored yet in {where}: `forecasting schedule start` would create "
+            f"these {len(specs)} (as of {now:%Y-%m-%d %H:%M} {tz})"
+        )
     )
     for col in ("job id", "next run", "schedule", "release", "calls"):
         table.add_column(col, no_wrap=True)
@@ -167,7 +167,7 @@ def schedule_list() -> None:
         release = "" if s.release is None else f"{s.release.date} ({s.release.basis})"
         table.add_row(
             *map(
-                escape,
+                Text,
                 (s.id, _at(s.next_fire_time(now), tz), s.schedule, release, _called(s.kwargs)),
             )
         )
@@ -187,7 +187,7 @@ def _called(kwargs: dict) -> str:
     return str(refs.get(key, ""))
 
 
-@schedule_app.command("run-now")
+@app.command("run-now")
 def schedule_run_now(
     job_id: Annotated[
         str,
@@ -236,4 +236,4 @@ def schedule_run_now(
 
     if outcome == DONE:
         log.write("succeeded", job_id, "run-now")
-    console.print(f"{job_id}: {outcome}", highlight=False)
+    say(f"{job_id}: {outcome}")

@@ -9,15 +9,20 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-import pandas as pd
 import sqlalchemy as sa
 
 from forecasting.config import load_settings
-from forecasting.db import meta_table
+from forecasting.db import meta_table, write_meta
 from forecasting.errors import TrackingError
 from forecasting.service import Service, open_service
 
-__all__ = ["catch_up_tracking", "post_release_job", "pre_release_job", "record_missed"]
+__all__ = [
+    "catch_up_tracking",
+    "missed_releases",
+    "post_release_job",
+    "pre_release_job",
+    "record_missed",
+]
 
 
 def _service(config_path: str | None) -> Service:
@@ -37,46 +42,46 @@ def pre_release_job(
         TrackingError: MLflow failed; the forecast is in the ledger all the same and
             :func:`catch_up_tracking` logs it later.
     """
-    from forecasting.pipeline import main_job
+    from forecasting.jobs.main import main_job
 
     svc = _service(config_path)
     prefix = f"pre-release:{period}:v"
     version = len(svc.ledger.jobs(prefix)) // len(svc.settings.targets.names) + 1
-    summaries = main_job(
+    job = main_job(
         svc, today=today, period=period, origin="pre-release", job_id=f"{prefix}{version}"
     )
-    errors = [s.tracking_error for s in summaries if s.tracking_error]
-    if errors:
+    if job.tracking_errors:
         raise TrackingError(
             f"forecast for {period} is in the ledger; MLflow logging failed "
-            f"and will be retried: {errors[0]}"
+            f"and will be retried: {job.tracking_errors[0]}"
         )
-    return [s.run_id or "" for s in summaries]
+    return [r.run_id or "" for r in job.runs]
 
 
 def post_release_job(
     period: str, deadline: str | None = None, config_path: str | None = None
 ) -> int:
-    """Score the ledger's forecasts for ``period`` once every target's actual is in.
+    """Score the ledger's forecasts for ``period`` once every target's actual is in, and log
+    the scores to MLflow.
 
     Raises:
         NotReleasedError: an actual is missing (the scheduler retries until ``deadline``).
+        TrackingError: the scores could not be logged (they are recomputable from the ledger).
     """
-    from forecasting.pipeline import score_period
+    from forecasting import tracking
+    from forecasting.usecases import score_period
 
     svc = _service(config_path)
     scored = score_period(svc, period)
-    return len(scored)
+    tracking.log_score(svc.settings, scored)
+    return len(scored.scored)
 
 
 def record_missed(period: str, config_path: str | None = None) -> None:
     """Record that ``period``'s actual never arrived before the retry deadline."""
     svc = _service(config_path)
-    key = f"missed:{period}"
     value = json.dumps({"period": period, "recorded_at": datetime.now().isoformat()})
-    from forecasting.db import write_meta
-
-    write_meta(svc.engine, key, value)
+    write_meta(svc.engine, f"missed:{period}", value)
 
 
 def missed_releases(service: Service) -> list[str]:
@@ -94,37 +99,14 @@ def catch_up_tracking(config_path: str | None = None) -> int:
     Raises:
         TrackingError: MLflow is still unreachable (the next run tries again).
     """
-    from forecasting.pipeline import forecast_job_tags
-    from forecasting.tracking import log_job_run
+    from forecasting import tracking
 
     svc = _service(config_path)
     done = 0
     ledger = svc.ledger.frame()
     unlogged = ledger[ledger["mlflow_run_id"].isna()]
     for job_id, rows in unlogged.groupby("job_id", sort=False):
-        target, period = rows["target"].iloc[0], rows["period"].iloc[0]
-        ens = rows[rows["model"] == "ensemble"]
-        metrics = {}
-        if not ens.empty and pd.notna(ens["yhat"].iloc[0]):
-            metrics = {
-                k: float(ens[k].iloc[0])
-                for k in ("yhat", "yhat_lo_80", "yhat_hi_80")
-                if pd.notna(ens[k].iloc[0])
-            }
-        as_of = str(rows["as_of"].iloc[0])
-        run_id = log_job_run(
-            svc.settings,
-            target,
-            run_name=f"forecast {target} {period} (caught up)",
-            params={"target": target, "period": period, "as_of": as_of},
-            metrics=metrics,
-            tags={
-                **forecast_job_tags(job_id, target, period, as_of, rows["consensus"].iloc[0]),
-                "caught_up": "true",
-            },
-            artifacts={},
-            tables={"forecast.csv": rows},
-        )
-        svc.ledger.attach_run(job_id, run_id)
+        run_id = tracking.log_catch_up(svc.settings, str(job_id), rows)
+        svc.ledger.attach_run(str(job_id), run_id)
         done += 1
     return done

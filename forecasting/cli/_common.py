@@ -1,0 +1,122 @@
+"""What every command module shares: the consoles, argument parsing, the service, progress.
+
+User-supplied text (file names, cells, sources, notes) is printed literally, never read as
+rich markup: :func:`say` and :func:`warn` print plain text, tables get ``Text`` cells.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from forecasting.errors import DataError
+
+__all__ = [
+    "console",
+    "err_console",
+    "models_option",
+    "open_store",
+    "parse_day_option",
+    "parse_period_option",
+    "progress_bar",
+    "progress_task",
+    "say",
+    "warn",
+]
+
+# Piped output (CI logs, files) keeps full rows instead of rich's 80-column default.
+console = Console(width=None if sys.stdout.isatty() else 160, highlight=False)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160, highlight=False)
+
+
+def say(text: str, style: str | None = None) -> None:
+    """Print ``text`` literally (no markup) to stdout."""
+    console.print(Text(text, style=style or ""), soft_wrap=True)
+
+
+def warn(text: str) -> None:
+    """Print ``text`` literally, in yellow, to stderr."""
+    err_console.print(Text(text, style="yellow"), soft_wrap=True)
+
+
+def open_store() -> Any:
+    """The opened service (settings, stores, snapshot loaded); prints its warnings."""
+    from forecasting.service import open_service
+
+    service = open_service()
+    for message in getattr(service, "warnings", ()):
+        warn(message)
+    return service
+
+
+def parse_day_option(text: str | None, option: str) -> date | None:
+    """A ``YYYY-MM-DD`` option value (None passes through).
+
+    Raises:
+        DataError: naming the option and the value.
+    """
+    from models.periods import parse_day
+
+    if text is None:
+        return None
+    day = parse_day(text)
+    if day is None:
+        raise DataError(f"{option}: {text!r} is not a date (YYYY-MM-DD)")
+    return day
+
+
+def parse_period_option(text: str | None, option: str) -> str | None:
+    """A ``YYYY-MM`` option value (None passes through).
+
+    Raises:
+        DataError: naming the option and the value.
+    """
+    from models.periods import parse_period
+
+    if text is None:
+        return None
+    p = parse_period(text)
+    if p is None:
+        raise DataError(f"{option}: {text!r} is not a period (YYYY-MM)")
+    return str(p)
+
+
+def models_option(models: str | None) -> list[str] | None:
+    """The ``--models`` aliases (None: the configured set), each checked against the registry
+    so that an unknown one fails before any work starts.
+
+    Raises:
+        UnknownModelError: an unknown alias (the message lists the known ones).
+    """
+    if not models:
+        return None
+    from forecasting.combination import split_models
+
+    aliases = [a.strip() for a in models.split(",") if a.strip()]
+    split_models(aliases)
+    return aliases
+
+
+def progress_bar() -> Any:
+    """A rich progress display on stderr (long work shows progress)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    )
+
+
+def progress_task(prog: Any, description: str) -> Callable[[int, int], None]:
+    """A task on ``prog`` and the ``(done, total)`` callback that advances it."""
+    task = prog.add_task(Text(description).plain, total=None)
+    return lambda done, total: prog.update(task, completed=done, total=total)

@@ -1,0 +1,112 @@
+"""The main job: per target, backtest the recent window, forecast the next release, record
+it (ledger, then MLflow at once) and register every model as published, the champion by its
+backtest. ``forecasting run`` and the scheduler's pre-release job run it."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from forecasting.errors import TrackingError
+from forecasting.jobs.record import Recorded, record_forecast
+from forecasting.service import Service
+from forecasting.usecases import BacktestResult, ForecastResult, backtest, forecast_release
+from models.periods import target_periods
+
+__all__ = ["JobResult", "TargetRun", "main_job"]
+
+
+@dataclass
+class TargetRun:
+    """One target's part of a job: its backtest, forecast, what was recorded, the backtest's
+    MLflow run and the registered versions (``registered``: {model: version})."""
+
+    target: str
+    backtest: BacktestResult
+    forecast: ForecastResult
+    recorded: Recorded
+    backtest_run_id: str | None = None
+    registered: dict[str, str] = field(default_factory=dict)
+    champion: str | None = None
+    tracking_error: str | None = None
+
+    @property
+    def run_id(self) -> str | None:
+        return self.recorded.run_id
+
+
+@dataclass
+class JobResult:
+    job_id: str
+    runs: list[TargetRun]
+    seconds: float
+
+    @property
+    def tracking_errors(self) -> list[str]:
+        return [r.tracking_error for r in self.runs if r.tracking_error]
+
+    @property
+    def ledger_rows(self) -> int:
+        return sum(r.recorded.ledger_rows for r in self.runs)
+
+
+def main_job(
+    service: Service,
+    *,
+    today: date | None = None,
+    targets: Sequence[str] | None = None,
+    models: Sequence[str] | None = None,
+    period: str | None = None,
+    origin: str = "run",
+    job_id: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> JobResult:
+    """Run the job for each target (default: the configured ones); see the module docstring.
+
+    A failure to log to MLflow leaves ``tracking_error`` set on that target and the ledger
+    rows without a run id (``tracking-catch-up`` logs them later); nothing else is lost.
+    """
+    t0 = time.perf_counter()
+    today = today or date.today()
+    job_id = job_id or f"{origin}-{today.isoformat()}-{uuid.uuid4().hex[:8]}"
+    window = service.settings.backtest.recent_window
+    runs = []
+    for target in targets or service.settings.targets.names:
+        released = service.observations.release_dates(target)
+        end = max(p for p, d in released.items() if d <= today)
+        periods = target_periods("2000-01", end)[-window:]
+        cb = (lambda d, n, t=target: progress(t, d, n)) if progress else None
+        bt = backtest(service, target, str(periods[0]), end, models=models, progress=cb)
+        fc = forecast_release(service, target, today=today, period=period, models=models)
+        recorded = record_forecast(service, fc, origin=origin, job_id=f"{job_id}:{target}")
+        run = TargetRun(target, bt, fc, recorded, tracking_error=recorded.tracking_error)
+        if recorded.run_id is not None:
+            _track(service, run)
+        runs.append(run)
+    return JobResult(job_id, runs, time.perf_counter() - t0)
+
+
+def _track(service: Service, run: TargetRun) -> None:
+    """The job's backtest nested under its forecast run, and the models registered."""
+    from forecasting import tracking
+
+    ok = run.forecast.rows[run.forecast.rows["yhat"].notna()]["model"]
+    ranked = run.backtest.ranked(list(ok))
+    run.champion = ranked[0] if ranked else None
+    try:
+        run.backtest_run_id = tracking.log_backtest(
+            service.settings, run.backtest, parent_run_id=run.run_id, champion=run.champion
+        )
+        reg = tracking.register_published(
+            service.settings,
+            run.forecast,
+            run.backtest,
+            backtest_run_id=run.backtest_run_id,
+            parent_run_id=run.run_id,
+        )
+        run.registered, run.champion = reg.versions, reg.champion
+    except TrackingError as exc:
+        run.tracking_error = str(exc)

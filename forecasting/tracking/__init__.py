@@ -1,0 +1,62 @@
+"""Everything MLflow: results to runs, metrics, artifacts and registered models.
+
+The one place that imports ``mlflow`` (in the shape of an MLflow flavour module: a small set
+of functions per kind of result). Each function raises
+:class:`~forecasting.errors.TrackingError` when the store cannot be reached or refuses a write,
+so that callers record the work elsewhere first and catch the logging up later.
+
+=====================================  ==================================================
+``log_backtest(settings, result)``     a backtest: parent run, a child run per model
+``log_forecast(settings, result)``     a forecast: headline metrics, rows, fan chart
+``log_compare(settings, result)``      a comparison with the consensus: the scoreboard
+``log_score(settings, result)``        a released period's forecasts scored
+``log_catch_up(settings, job, rows)``  a ledger job logged after an MLflow outage
+``register_published(...)``            every model as published; the champion alias
+``load_registered(settings, target)``  a registered model back, as a pyfunc
+=====================================  ==================================================
+"""
+
+from forecasting.tracking._store import (
+    EXPERIMENT_KIND,
+    EXPERIMENT_KIND_TAG,
+    experiment_name,
+    git_commit,
+    registered_model_name,
+    run_name,
+)
+from forecasting.tracking.registry import (
+    CHAMPION,
+    Registration,
+    load_registered,
+    predict_registered,
+    register_published,
+)
+from forecasting.tracking.runs import (
+    fan_chart,
+    forecast_tags,
+    log_backtest,
+    log_catch_up,
+    log_forecast,
+)
+from forecasting.tracking.scores import log_compare, log_score
+
+__all__ = [
+    "CHAMPION",
+    "EXPERIMENT_KIND",
+    "EXPERIMENT_KIND_TAG",
+    "Registration",
+    "experiment_name",
+    "fan_chart",
+    "forecast_tags",
+    "git_commit",
+    "load_registered",
+    "log_backtest",
+    "log_catch_up",
+    "log_compare",
+    "log_forecast",
+    "log_score",
+    "predict_registered",
+    "register_published",
+    "registered_model_name",
+    "run_name",
+]

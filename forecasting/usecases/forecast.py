@@ -1,0 +1,253 @@
+"""Use case: forecast one release against the consensus, as of a date.
+
+Pure over the stores: the observations, the consensus known at ``as_of``, the release
+calendar and the stored backtest rows (origins it lacks for the combination's weights are run
+and kept). Returns a :class:`ForecastResult`; recording it (ledger, MLflow) is the caller's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from forecasting.as_of import AsOfForecast, forecast_as_of
+from forecasting.backtest import data_fingerprint
+from forecasting.calendar import Release
+from forecasting.combination import split_models
+from forecasting.compare import surprise_probability
+from forecasting.errors import DataError
+from forecasting.observations import information_set, target_history
+from forecasting.published import PublishedModel
+from forecasting.service import Service
+from forecasting.usecases._common import checked_target, model_set
+from forecasting.usecases.news import factor_news
+from models.base import FORECAST_COLUMNS
+from models.periods import covered_months, not_a_target_period, parse_period
+
+__all__ = ["ForecastResult", "forecast_release"]
+
+ENSEMBLE_FIELDS = (*FORECAST_COLUMNS[1:], "model_minus_consensus", "p_beat")
+
+
+@dataclass
+class ForecastResult:
+    """One release forecast.
+
+    ``rows``: one row per model for ``period`` (``model, period, yhat``, bounds, ``error``,
+    ``uses_indicators``, ``model_minus_consensus``, ``p_beat``), in model-set order; ``path``:
+    the headline combiner's path to ``period`` (fan chart); ``missing_periods``: periods
+    released before ``today`` that the store lacks (the forecast spans them);
+    ``look_back``: made as of a past date (shown, not recorded as said before a release).
+    """
+
+    target: str
+    period: str
+    covers: str
+    as_of: date
+    release: Release
+    aliases: tuple[str, ...]
+    rows: pd.DataFrame
+    path: pd.DataFrame
+    history: pd.Series
+    consensus: float | None
+    missing_periods: list[str]
+    fingerprint: str
+    look_back: bool
+    computed: AsOfForecast = field(repr=False)
+    known: pd.DataFrame = field(repr=False)  # the stored rows released before as_of
+    backtest_rows: pd.DataFrame = field(repr=False)  # the member rows weights came from
+    indicators: pd.DataFrame | None = None
+    news: pd.DataFrame | None = None
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return {k: round(v, 4) for k, v in self.computed.weights.items()}
+
+    @property
+    def centred_on(self) -> str | None:
+        return self.computed.centred_on.get(self.period)
+
+    @property
+    def ensemble(self) -> pd.Series | None:
+        """The headline row: the first combiner of the set with a forecast, else the first
+        model with one."""
+        _, combiners = split_models(self.aliases)
+        ok = self.rows[self.rows["yhat"].notna()]
+        for name in combiners:
+            r = ok[ok["model"] == name]
+            if not r.empty:
+                return r.iloc[0]
+        return None if ok.empty else ok.iloc[0]
+
+    def published(self, alias: str) -> PublishedModel:
+        """``alias`` as this forecast made it (what the registry keeps)."""
+        return PublishedModel(
+            target=self.target,
+            alias=alias,
+            aliases=self.aliases,
+            period=self.period,
+            as_of=self.as_of,
+            observations=self.known,
+            backtest_rows=self.backtest_rows,
+            members=self.computed.members,
+        )
+
+    def as_dict(self) -> dict:
+        ens = self.ensemble
+        rows = self.rows.drop(columns=["uses_indicators"], errors="ignore")
+        return {
+            "target": self.target,
+            "period": self.period,
+            "covers": self.covers,
+            "as_of": self.as_of.isoformat(),
+            "release_date": self.release.date.isoformat(),
+            "release_date_basis": self.release.basis,
+            "consensus": self.consensus,
+            "ensemble": None
+            if ens is None
+            else {k: (None if pd.isna(ens[k]) else float(ens[k])) for k in ENSEMBLE_FIELDS}
+            | {"model": ens["model"]},
+            "models": rows.replace({np.nan: None}).to_dict("records"),
+            "missing_periods": self.missing_periods,
+            "ensemble_weights": self.weights,
+            "ensemble_centred_on": self.centred_on,
+            "indicators": None
+            if self.indicators is None
+            else self.indicators.astype({"released": str}).to_dict("records"),
+            "news": None if self.news is None else self.news.to_dict("records"),
+            "data_fingerprint": self.fingerprint,
+            "look_back": self.look_back,
+        }
+
+
+def forecast_release(
+    service: Service,
+    target: str,
+    *,
+    period: str | None = None,
+    as_of: date | None = None,
+    today: date | None = None,
+    models: Sequence[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ForecastResult:
+    """Forecast one release with the information released before ``as_of``.
+
+    By default ``today`` is the clock's date and ``as_of`` the day after it (everything
+    released up to today is known); with only ``as_of`` given, ``today`` is ``as_of``. The
+    release forecast by default is the next one due on or after ``today``. A forecast whose
+    ``as_of`` is not after ``today`` (the clock's, when ``today`` is not given) is a look back.
+    ``progress`` reports backtest origins run for the combination's weights, if any are
+    missing.
+
+    Raises:
+        DataError: an unknown target; the period is not a target period or is already
+            released as of ``as_of`` (the message states the actual).
+        ModelError: an unknown model alias.
+    """
+    checked_target(target)
+    aliases = model_set(service, models)
+    now = today or date.today()  # "now" for the look-back rule: the caller's, else the clock's
+    today = today or as_of or now
+    as_of_date = as_of or today + timedelta(days=1)
+    obs = service.observations.frame()
+    info = information_set(obs, as_of_date)
+    history = target_history(info, target)
+    if history.dropna().empty:
+        raise DataError(f"no {target} figures released before {as_of_date}")
+    last = history.dropna().index[-1]
+    cal = service.calendar()
+    release = cal.next_due(today, after=last) if period is None else cal.release(_period(period))
+    target_p = str(release.period)
+    known = info[(info["series"] == target) & (info["period"] == target_p)]
+    if not known.empty:
+        row = known.iloc[0]
+        raise DataError(
+            f"{target} {target_p} was already released on {row['released']}: "
+            f"actual {row['value']:+.1f} (use --as-of before that date to see the "
+            f"forecast made then)"
+        )
+    missing = [
+        str(r.period) for r in cal.released_between(last, today) if r.period < release.period
+    ]
+    fingerprint = data_fingerprint(obs)
+    stored = service.backtests.load(fingerprint, target)
+    computed = forecast_as_of(
+        obs,
+        target,
+        target_p,
+        as_of_date,
+        aliases,
+        stored,
+        jobs=service.settings.backtest.jobs,
+        progress=progress,
+    )
+    if not computed.new_backtest_rows.empty:
+        service.backtests.save(fingerprint, computed.new_backtest_rows)
+        stored = pd.concat([stored, computed.new_backtest_rows], ignore_index=True)
+    consensus = service.consensus.value(target, target_p, as_of_date)
+    rows = _release_rows(computed.rows, target_p, aliases, consensus)
+    fc = ForecastResult(
+        target=target,
+        period=target_p,
+        covers=covered_months(release.period),
+        as_of=as_of_date,
+        release=release,
+        aliases=tuple(aliases),
+        rows=rows,
+        path=pd.DataFrame(columns=list(FORECAST_COLUMNS)),
+        history=history,
+        consensus=consensus,
+        missing_periods=missing,
+        fingerprint=fingerprint,
+        look_back=as_of_date <= now,
+        computed=computed,
+        known=obs[obs["released"] < as_of_date].reset_index(drop=True),
+        backtest_rows=stored,
+    )
+    ens = fc.ensemble
+    if ens is not None:
+        path = computed.rows[computed.rows["model"] == ens["model"]]
+        fc.path = path.loc[:, list(FORECAST_COLUMNS)].reset_index(drop=True)
+    if computed.members.exog is not None:
+        from forecasting.indicators import indicators_used
+
+        fc.indicators = indicators_used(info, list(computed.members.exog.columns), target_p)
+    fitted, _ = split_models(aliases)
+    if "dfm" in fitted:
+        fc.news = factor_news(service, obs, info, history, target, target_p, as_of_date)
+    return fc
+
+
+def _period(text: str) -> pd.Period:
+    p = parse_period(text)
+    if p is None:
+        raise DataError(f"--period: {text!r} is not a period (YYYY-MM)")
+    reason = not_a_target_period(p)
+    if reason:
+        raise DataError(reason)
+    return p
+
+
+def _release_rows(
+    rows: pd.DataFrame, period: str, aliases: list[str], consensus: float | None
+) -> pd.DataFrame:
+    """One row per model for ``period`` (a failed model's error row included), with the
+    consensus view, in model-set order."""
+    out = rows[rows["period"] == period].copy()
+    failed = rows[rows["yhat"].isna() & ~rows["model"].isin(out["model"])]
+    out = pd.concat([out, failed], ignore_index=True)
+    if consensus is None:
+        out["model_minus_consensus"] = np.nan
+        out["p_beat"] = np.nan
+    else:
+        out["model_minus_consensus"] = out["yhat"] - consensus
+        out["p_beat"] = surprise_probability(
+            out["yhat"], out["yhat_lo_80"], out["yhat_hi_80"], consensus
+        )
+    order = {a: i for i, a in enumerate(aliases)}
+    out = out.assign(_o=out["model"].map(order)).sort_values("_o", kind="stable")
+    return out.drop(columns="_o").reset_index(drop=True)
