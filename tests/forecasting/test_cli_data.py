@@ -37,7 +37,7 @@ def test_data_add_then_show(project: Path) -> None:
         "data",
         "add",
         "--period",
-        "2026-06",
+        "2026-09",
         "--exports-yoy",
         "7.5",
         "--imports-yoy",
@@ -45,15 +45,20 @@ def test_data_add_then_show(project: Path) -> None:
         "--balance",
         "110.5",
         "--released",
-        "2026-07-14",
+        "2026-10-13",
     )
     assert res.returncode == 0, res.stderr
     shown = run_cli("data", "show", "--series", "exports_yoy").stdout
-    assert any("2026-06" in ln and " 7.5 " in ln for ln in shown.splitlines())
-    again = run_cli(
-        "data", "add", "--period", "2026-06", "--exports-yoy", "7.5", "--released", "2026-07-14"
+    assert any("2026-09" in ln and " 7.5 " in ln for ln in shown.splitlines())
+    again = run_cli(  # the same figure typed twice: already stored, not an error
+        "data", "add", "--period", "2026-09", "--exports-yoy", "7.5", "--released", "2026-10-13"
     )
-    assert again.returncode == 3 and "already in the store" in again.stderr
+    assert again.returncode == 0, again.stderr
+    other = run_cli(
+        "data", "add", "--period", "2026-09", "--exports-yoy", "7.6", "--released", "2026-10-13"
+    )
+    assert other.returncode == 3 and "already in the store with another value" in other.stderr
+    assert run_cli("data", "show", "--series", "exports_yoy").stdout == shown
 
 
 def test_backtest_refuses_a_negative_warmup_before_any_work(project: Path) -> None:
