@@ -2,8 +2,9 @@
 
 Opening the store (:func:`make_engine`):
 
-- the URL is checked first: a malformed URL or an unsupported scheme is a
-  :class:`~forecasting.errors.ConfigError` (passwords masked in the message);
+- the URL is checked first: a malformed URL, an unsupported scheme or a missing driver is a
+  :class:`~forecasting.errors.ConfigError` (passwords masked in the message); a bare
+  ``postgresql://`` uses psycopg2 (the ``postgres`` extra) when psycopg 3 is not installed;
 - SQLite waits up to :data:`BUSY_TIMEOUT_SECONDS` for a lock held by another process (the
   sqlite3 default is 5 s) and a file store runs in WAL mode (readers and one writer at a time
   do not block each other); SQLAlchemy, not the sqlite3 driver, emits ``BEGIN`` so that DDL
@@ -21,6 +22,7 @@ never races another process.
 
 from __future__ import annotations
 
+import importlib.util
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -214,6 +216,9 @@ def store_url(url: str) -> sa.URL:
             f"the service store URL {shown!r} has an unsupported scheme "
             f"{parsed.drivername!r}; supported: sqlite:///PATH, postgresql://USER@HOST/DB"
         )
+    if parsed.drivername == "postgresql" and not _installed("psycopg") and _installed("psycopg2"):
+        # SQLAlchemy 2.1 defaults to psycopg 3; the 'postgres' extra installs psycopg2
+        parsed = parsed.set(drivername="postgresql+psycopg2")
     try:
         parsed.get_dialect()
     except sa.exc.NoSuchModuleError:
@@ -221,6 +226,10 @@ def store_url(url: str) -> sa.URL:
             f"the service store URL {shown!r} names an unknown driver {parsed.drivername!r}"
         ) from None
     return parsed
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
 
 
 def make_engine(url: str) -> Engine:
@@ -247,6 +256,8 @@ def make_engine(url: str) -> Engine:
                 ) from None
             if sqlite_file.is_dir():
                 raise StoreError(f"service store {shown}: {str(sqlite_file)!r} is a directory")
+    elif "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = int(BUSY_TIMEOUT_SECONDS)
     try:
         engine = sa.create_engine(parsed, connect_args=connect_args)
     except ImportError as exc:
@@ -341,7 +352,11 @@ def store_error_message(shown: str, exc: BaseException) -> str:
         hint = "the store cannot be written (is its folder writable?)"
     elif "unable to open" in low:
         hint = "the store file cannot be opened (does its folder exist and is it writable?)"
-    elif "could not connect" in low or ("connection" in low and "failed" in low):
+    elif (
+        "could not connect" in low
+        or "could not translate host name" in low
+        or ("connection" in low and ("failed" in low or "timeout" in low))
+    ):
         hint = "the database server cannot be reached"
     else:
         hint = "the store cannot be read or written"

@@ -150,7 +150,7 @@ class ObservationStore:
             new_value, new_source, snapshot, recorded_at`` (``action``: ``corrected``,
             ``source_updated`` or ``kept_stored``), oldest first.
         """
-        cols = [c for c in corrections_table.columns if c != "id"]
+        cols = [c.name for c in corrections_table.columns if c.name != "id"]
         with self.engine.connect() as conn:
             rows = conn.execute(
                 sa.select(*(corrections_table.c[c] for c in cols)).order_by(corrections_table.c.id)
@@ -279,8 +279,8 @@ def against_store(
                     "value",
                     _number_text(r.value),
                     f"{r.series} {r.period} released {r.released} is already in the store with "
-                    f"another value ({_number_text(old[0])}, source {_short(old[1])!r}); a revision is "
-                    "a row with a later released date",
+                    f"another value ({_number_text(old[0])}, source {_short(old[1])!r}); "
+                    "a revision is a row with a later released date",
                 )
             )
     return frame[keep], unchanged, conflicts

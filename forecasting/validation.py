@@ -144,7 +144,7 @@ def read_csv_table(path: Path) -> CsvTable:
             field size limit, broken quoting, a duplicated column or more cells than columns.
     """
     text = _read_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     rows: list[tuple[int, dict[str, str]]] = []
     while True:
