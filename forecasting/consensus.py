@@ -194,10 +194,20 @@ def write_polls(
     """
     clean, problems = validate_consensus(rows, today=date.max, release_dates=first_releases(conn))
     raise_problems(problems, where)
-    new, unchanged, conflicts = _against_stored(clean, stored_polls(conn))
-    kept = [f"{where}: {p.value} kept as stored; {p.message}" for p in conflicts]
+    stored = stored_polls(conn)
+    new, unchanged, _ = _against_stored(clean, stored)
+    kept = [
+        f"the stored poll {rec['target']} {rec['period']} {rec['source']} "
+        f"({stored[_key(rec)][0]:g}) is kept; {where} has {rec['consensus']:g}"
+        for rec in clean
+        if _key(rec) in stored and stored[_key(rec)] != (rec["consensus"], rec["n_economists"])
+    ]
     added = insert_polls(conn, new)
     return added, unchanged, kept
+
+
+def _key(rec: dict) -> PollKey:
+    return (rec["target"], rec["period"], rec["source"], rec["polled_on"])
 
 
 def stored_polls(conn: Connection) -> dict[PollKey, tuple[float, int | None]]:
@@ -244,7 +254,7 @@ def _against_stored(
     unchanged = 0
     conflicts: list[Problem] = []
     for rec in clean:
-        key = (rec["target"], rec["period"], rec["source"], rec["polled_on"])
+        key = _key(rec)
         old = stored.get(key)
         if old is None:
             new.append(rec)

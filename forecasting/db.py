@@ -314,8 +314,10 @@ def _install_store_events(engine: Engine, shown: str, *, wal: bool) -> None:
 
     @event.listens_for(engine, "handle_error")
     def _on_error(ctx) -> None:  # noqa: ANN001
-        if isinstance(ctx.original_exception, StoreError):
-            return
+        if isinstance(ctx.original_exception, StoreError) or isinstance(
+            ctx.sqlalchemy_exception, sa.exc.IntegrityError
+        ):
+            return  # a constraint violation is for the caller to handle (APScheduler does)
         if isinstance(ctx.sqlalchemy_exception, sa.exc.DBAPIError) or isinstance(
             ctx.original_exception, sqlite3.Error
         ):

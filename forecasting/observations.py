@@ -283,7 +283,7 @@ def against_store(
                     "a revision is a row with a later released date",
                 )
             )
-    return frame[keep], unchanged, conflicts
+    return frame.loc[pd.Series(keep, index=frame.index, dtype=bool)], unchanged, conflicts
 
 
 def _fill_missing_periods(
@@ -313,7 +313,7 @@ def _fill_missing_periods(
             unchanged += 1
         else:
             skipped += 1
-    return frame[keep], unchanged, skipped
+    return frame.loc[pd.Series(keep, index=frame.index, dtype=bool)], unchanged, skipped
 
 
 def insert_rows(conn: Connection, frame: pd.DataFrame) -> int:

@@ -244,7 +244,7 @@ def _load(conn: Connection, version: str, previous: str | None) -> SnapshotLoad:
         changes.append(change)
         if action != "kept_stored":
             updates.append((row_id, change))
-    added = insert_rows(conn, frame[new_rows])
+    added = insert_rows(conn, frame.loc[pd.Series(new_rows, index=frame.index, dtype=bool)])
     now = datetime.now()
     for row_id, change in updates:
         conn.execute(

@@ -62,7 +62,7 @@ def test_forecast_json_ledger_and_edge_cases(project: Path) -> None:
     out = json.loads(res.stdout)
     assert out["target"] == "exports_yoy" and out["ensemble"]["model"] == "ensemble"
     assert {m["model"] for m in out["models"]} == {"naive", "ridge_ar", "ensemble"}
-    assert out["missing_periods"][0] == "2026-06"
+    assert out["missing_periods"][0] == "2026-09"  # the snapshot ends at 2026-08
     ledger = run_cli("ledger", "--target", "exports_yoy")
     assert "forecast ledger (3 rows)" in ledger.stdout
 
@@ -83,7 +83,7 @@ def test_forecast_json_ledger_and_edge_cases(project: Path) -> None:
     assert "not recorded in the ledger" in eve.stdout  # a look back is not a track record
     assert "forecast ledger (3 rows)" in run_cli("ledger").stdout
 
-    early = run_cli("score", "--period", "2026-06")
+    early = run_cli("score", "--period", "2026-09")
     assert early.returncode == 3 and "not in the store yet" in early.stderr
     unknown = run_cli("forecast", "--target", "exports_yoy", "--models", "nosuch")
     assert unknown.returncode == 4 and "known models" in unknown.stderr

@@ -68,7 +68,7 @@ def test_backtest_logs_parent_children_artifacts_and_champion(service, client, t
     assert result.champion == best
     loaded = mlflow.pyfunc.load_model("models:/china-trade-exports_yoy@champion")
     pred = loaded.predict(2)
-    assert list(pred["period"]) == ["2026-06", "2026-07"]
+    assert list(pred["period"]) == ["2026-09", "2026-10"]  # the snapshot ends at 2026-08
     assert (pred["yhat_lo_80"] < pred["yhat"]).all() and (pred["yhat"] < pred["yhat_hi_80"]).all()
 
     # same data again: no duplicate registry versions
@@ -80,7 +80,7 @@ def test_backtest_logs_parent_children_artifacts_and_champion(service, client, t
 def test_forecast_next_due_names_missing_periods_and_is_json_ready(service) -> None:
     res = forecast_release(service, "exports_yoy", today=date(2026, 11, 29), models=FAST)
     assert res.period == "2026-11" and res.release.basis == "estimated"
-    assert res.missing_periods == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
+    assert res.missing_periods == ["2026-09", "2026-10"]  # the snapshot ends at 2026-08
     assert set(res.rows["model"]) == set(FAST) and res.rows["yhat"].notna().all()
     assert res.consensus is None and res.rows["p_beat"].isna().all()
     payload = json.loads(json.dumps(res.as_dict(), default=str))
@@ -102,15 +102,15 @@ def test_forecast_as_of_with_consensus_and_already_released(service) -> None:
 
 
 def test_score_before_and_after_the_actual(service) -> None:
-    fc = forecast_release(service, "exports_yoy", period="2026-06", models=["naive"])
-    rows = fc.rows.assign(target="exports_yoy", as_of=fc.as_of, consensus=None, period="2026-06")
+    fc = forecast_release(service, "exports_yoy", period="2026-09", models=["naive"])
+    rows = fc.rows.assign(target="exports_yoy", as_of=fc.as_of, consensus=None, period="2026-09")
     service.ledger.append(rows, job_id="t", origin="test")
     before = service.ledger.frame()
     with pytest.raises(NotReleasedError, match="not in the store yet"):
-        score_period(service, "2026-06", targets=["exports_yoy"], log=False)
+        score_period(service, "2026-09", targets=["exports_yoy"], log=False)
     pd.testing.assert_frame_equal(service.ledger.frame(), before)
-    add_print(service, "2026-06", "2026-07-14", exports_yoy=7.0)
-    scored = score_period(service, "2026-06", targets=["exports_yoy"], log=False)
+    add_print(service, "2026-09", "2026-10-13", exports_yoy=7.0)
+    scored = score_period(service, "2026-09", targets=["exports_yoy"], log=False)
     assert scored["abs_error"].item() == pytest.approx(abs(scored["yhat"].item() - 7.0))
 
 

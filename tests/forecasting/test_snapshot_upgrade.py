@@ -236,3 +236,28 @@ def test_loaded_at_of_a_corrected_row_is_the_load_time(settings) -> None:
     value_changes = [c for c in _csv(snapshot_path(SNAPSHOT_CORRECTIONS)) if c["change"] == "value"]
     assert svc.snapshot_load is not None
     assert len(svc.snapshot_load.of("corrected")) == len(value_changes)
+
+
+def test_a_snapshot_poll_never_replaces_a_stored_one(service) -> None:
+    from forecasting.consensus import write_polls
+    from forecasting.db import write_transaction
+
+    service.consensus.add(
+        target="exports_yoy", period="2026-11", value=4.0, source="reuters", today=date.today()
+    )
+    rows = [
+        (
+            2,
+            {"target": "exports_yoy", "period": "2026-11", "consensus": "4.5", "source": "reuters"},
+        ),
+        (
+            3,
+            {"target": "imports_yoy", "period": "2026-11", "consensus": "1.0", "source": "reuters"},
+        ),
+    ]
+    with write_transaction(service.engine) as conn:
+        added, unchanged, kept = write_polls(conn, rows, where="snapshot X")
+    assert (added, unchanged) == (1, 0)
+    assert kept == ["the stored poll exports_yoy 2026-11 reuters (4) is kept; snapshot X has 4.5"]
+    assert service.consensus.value("exports_yoy", "2026-11") == 4.0
+    assert service.consensus.value("imports_yoy", "2026-11") == 1.0
