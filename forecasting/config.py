@@ -7,6 +7,7 @@ service store) and ``MLFLOW_TRACKING_URI`` (MLflow's own convention).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields
 from datetime import time
@@ -238,8 +239,12 @@ def _non_negative(where: str, key: str, value: Any) -> int:
 
 
 def _clock(where: str, key: str, value: Any) -> time:
+    """``HH:MM`` (ASCII digits) as a time; ``time.fromisoformat`` alone also takes ``0900``,
+    ``09`` and ``T09:00``."""
     value = _typed(where, key, value, str)
     try:
+        if not re.fullmatch(r"[0-9]{2}:[0-9]{2}", value, re.ASCII):
+            raise ValueError
         return time.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"{where}: {key} must be HH:MM, got {value!r}") from None

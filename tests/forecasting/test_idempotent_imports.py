@@ -113,3 +113,29 @@ def test_result_still_unpacks_as_added_and_skipped(service, tmp_path: Path) -> N
     f.write_text(POLLS + "exports_yoy,2026-11,4.0,reuters,,,\nimports_yoy,2026-11,,reuters,,,\n")
     added, skipped = service.consensus.import_csv(f, today=TODAY)
     assert (added, skipped) == (1, 1)
+
+
+@pytest.mark.skipif(not (SHARED / "public").exists(), reason="shared public data not present")
+def test_cli_imports_twice_exit_0_and_a_conflict_exits_3(project: Path, tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    polls = SHARED / "public" / "consensus_2016_2018.csv"
+    listed = run_cli("consensus", "list").stdout
+    for _ in range(2):
+        res = run_cli("consensus", "import", str(polls))
+        assert res.returncode == 0, res.stderr
+    assert run_cli("consensus", "list").stdout == listed
+    lines = polls.read_text().splitlines()
+    changed = tmp_path / "changed.csv"
+    changed.write_text("\n".join([lines[0], lines[1].replace(",-1.9,", ",-2.0,"), *lines[2:]]))
+    res = run_cli("consensus", "import", str(changed))
+    assert res.returncode == 3 and "line 2" in res.stderr and "Traceback" not in res.stderr
+    assert run_cli("consensus", "list").stdout == listed
+
+    obs = tmp_path / "obs.csv"
+    obs.write_text(OBS + NEW_OBS)
+    assert run_cli("data", "import", str(obs)).returncode == 0
+    shown = run_cli("data", "show").stdout
+    again = run_cli("data", "import", str(obs))
+    assert again.returncode == 0, again.stderr
+    assert run_cli("data", "show").stdout == shown
