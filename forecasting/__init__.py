@@ -11,15 +11,23 @@ from forecasting.errors import (  # noqa: E402
     ModelError,
     NotReleasedError,
     ScheduleError,
+    StoreError,
     TrackingError,
 )
-from forecasting.observations import ObservationStore, information_set, target_history  # noqa: E402
+from forecasting.observations import (  # noqa: E402
+    ImportResult,
+    ObservationStore,
+    information_set,
+    target_history,
+)
 from forecasting.service import Service, open_service  # noqa: E402
+from forecasting.snapshot_loader import snapshot_version  # noqa: E402
 
 __all__ = [
     "ConfigError",
     "DataError",
     "ForecastingError",
+    "ImportResult",
     "ModelError",
     "NotReleasedError",
     "ObservationStore",
@@ -27,11 +35,13 @@ __all__ = [
     "ScheduleError",
     "Service",
     "Settings",
+    "StoreError",
     "TrackingError",
     "__version__",
     "information_set",
     "load_settings",
     "open_service",
+    "snapshot_version",
     "target_history",
     "target_periods",
 ]

@@ -7,6 +7,7 @@ service store) and ``MLFLOW_TRACKING_URI`` (MLflow's own convention).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields
 from datetime import time
@@ -149,6 +150,12 @@ def load_settings(path: Path | str | None = None, *, root: Path | None = None) -
     database_url = os.environ.get("FORECASTING_DATABASE_URL") or _typed(
         where, "service.database_url", s["database_url"], str
     )
+    _check_store_url(
+        database_url,
+        "FORECASTING_DATABASE_URL"
+        if os.environ.get("FORECASTING_DATABASE_URL")
+        else f"{where}: service.database_url",
+    )
     tracking_uri = os.environ.get("MLFLOW_TRACKING_URI") or _typed(
         where, "mlflow.tracking_uri", m["tracking_uri"], str
     )
@@ -232,8 +239,12 @@ def _non_negative(where: str, key: str, value: Any) -> int:
 
 
 def _clock(where: str, key: str, value: Any) -> time:
+    """``HH:MM`` (ASCII digits) as a time; ``time.fromisoformat`` alone also takes ``0900``,
+    ``09`` and ``T09:00``."""
     value = _typed(where, key, value, str)
     try:
+        if not re.fullmatch(r"[0-9]{2}:[0-9]{2}", value, re.ASCII):
+            raise ValueError
         return time.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"{where}: {key} must be HH:MM, got {value!r}") from None
@@ -247,6 +258,17 @@ def _check_models(where: str, aliases: tuple[str, ...]) -> None:
             raise ConfigError(
                 f"{where}: models.default has unknown model {alias!r}; known: {list(MODEL_PATHS)}"
             )
+
+
+def _check_store_url(url: str, origin: str) -> None:
+    """A malformed store URL, an unsupported scheme or a missing driver as a ConfigError
+    naming where the URL came from (its password masked)."""
+    from forecasting.db import store_url
+
+    try:
+        store_url(url)
+    except ConfigError as exc:
+        raise ConfigError(f"{origin}: {exc}") from None
 
 
 def _path(base: Path, value: str) -> Path:

@@ -4,40 +4,62 @@ Columns: ``target, period, consensus, source (reuters|bloomberg|wsj|other), n_ec
 polled_on, note``. Two import layouts are accepted: the store's own columns, and the public
 poll layout ``period, indicator, consensus, poll, n_economists, actual, release_date, url,
 note`` (``indicator`` is the target; ``actual`` is ignored, actuals come from the data store).
+
+A poll is one row per ``(target, period, source, polled_on)``. Importing a poll identical to a
+stored one (same key, consensus and ``n_economists``) counts it as unchanged; the same key with
+another figure refuses the whole file. A poll dated on or after the first release of the period
+it forecasts (the store's first release, or the file's ``release_date`` column) is refused: the
+consensus store only holds what was known before the print.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal, get_args
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from forecasting.config import TARGETS
-from forecasting.db import consensus_table
+from forecasting.db import consensus_table, observations_table, write_transaction
 from forecasting.errors import DataError
+from forecasting.observations import ImportResult
 from forecasting.series import SERIES
 from forecasting.validation import (
     Problem,
-    csv_header,
     parse_date,
+    parse_number,
     parse_period,
     raise_problems,
-    read_csv_rows,
+    read_csv_table,
+    require_columns,
 )
 from models.periods import not_a_target_period
 
-__all__ = ["CONSENSUS_COLUMNS", "ConsensusStore", "PollSource", "consensus_at"]
+__all__ = [
+    "CONSENSUS_COLUMNS",
+    "MAX_ECONOMISTS",
+    "ConsensusStore",
+    "PollSource",
+    "consensus_at",
+    "validate_consensus",
+    "write_polls",
+]
 
 PollSource = Literal["reuters", "bloomberg", "wsj", "other"]
 POLL_SOURCES: tuple[str, ...] = get_args(PollSource)
 CONSENSUS_COLUMNS = ("target", "period", "consensus", "source", "n_economists", "polled_on", "note")
 PUBLIC_COLUMNS = ("period", "indicator", "consensus", "poll")
 _SOURCE_PRIORITY = {"bloomberg": 0, "reuters": 1, "wsj": 2, "other": 3}
+#: the most economists a poll can have (Reuters and Bloomberg polls have a few dozen)
+MAX_ECONOMISTS = 1000
+_WHOLE = re.compile(r"^[0-9]+(?:\.0*)?$", re.ASCII)
+PollKey = tuple[str, str, str, date | None]
 
 
 def consensus_at(frame: pd.DataFrame, as_of: date | None = None) -> pd.DataFrame:
@@ -63,6 +85,9 @@ def consensus_at(frame: pd.DataFrame, as_of: date | None = None) -> pd.DataFrame
 
 
 class ConsensusStore:
+    """Consensus polls in the service database; writes are all-or-nothing under the store's
+    write lock (see :func:`forecasting.db.write_transaction`)."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
@@ -90,25 +115,31 @@ class ConsensusStore:
         row = best[best["period"] == str(period)]
         return None if row.empty else float(row["consensus"].iloc[0])
 
-    def import_csv(self, path: Path, *, today: date) -> tuple[int, int]:
+    def import_csv(self, path: Path, *, today: date) -> ImportResult:
         """Validate and add every row in one transaction, or none.
 
         Returns:
-            (rows added, rows skipped because they carry no consensus value).
+            the rows added, those already stored identically (``unchanged``) and those
+            skipped because they carry no consensus value (``skipped``).
+
+        Raises:
+            DataError: every problem listed (file, line, column, value); nothing written.
         """
-        header = csv_header(path)
-        if all(c in header for c in CONSENSUS_COLUMNS[:4]):
-            rows = read_csv_rows(path, CONSENSUS_COLUMNS[:4])
-        elif all(c in header for c in PUBLIC_COLUMNS):
-            rows = [(line, _from_public(r)) for line, r in read_csv_rows(path, PUBLIC_COLUMNS)]
+        table = read_csv_table(path)
+        if all(c in table.header for c in CONSENSUS_COLUMNS[:4]):
+            require_columns(path, table, CONSENSUS_COLUMNS[:4])
+            rows = table.rows
+        elif all(c in table.header for c in PUBLIC_COLUMNS):
+            rows = [(line, _from_public(r)) for line, r in table.rows]
         else:
             raise DataError(
-                f"{path}, line 1: unrecognised columns {header}; expected "
+                f"{path}, line 1: unrecognised columns {table.header}; expected "
                 f"{list(CONSENSUS_COLUMNS)} or {list(PUBLIC_COLUMNS)} (+ n_economists, url, note)"
             )
         skipped = sum(1 for _, r in rows if r.get("consensus", "") == "")
         rows = [(line, r) for line, r in rows if r.get("consensus", "") != ""]
-        return self._add(rows, today=today, where=str(path)), skipped
+        result = self._write(rows, today=today, where=str(path))
+        return ImportResult(added=result.added, unchanged=result.unchanged, skipped=skipped)
 
     def add(
         self,
@@ -121,7 +152,9 @@ class ConsensusStore:
         n_economists: int | None = None,
         polled_on: date | None = None,
         note: str = "",
-    ) -> int:
+    ) -> ImportResult:
+        """Add one poll (validated like an imported row; an identical stored poll is
+        unchanged, another figure under its key refused)."""
         row = {
             "target": target,
             "period": period,
@@ -131,58 +164,115 @@ class ConsensusStore:
             "polled_on": "" if polled_on is None else polled_on.isoformat(),
             "note": note,
         }
-        return self._add([(1, row)], today=today, where="consensus add")
+        return self._write([(1, row)], today=today, where="consensus add")
 
-    def load_snapshot(self) -> int:
-        from forecasting.snapshot_loader import SNAPSHOT_CONSENSUS, snapshot_path
-
-        rows = read_csv_rows(snapshot_path(SNAPSHOT_CONSENSUS), CONSENSUS_COLUMNS)
-        existing = {
-            (t, p, s)
-            for t, p, s in zip(
-                *(self.frame()[c] for c in ("target", "period", "source")), strict=True
+    def _write(
+        self, rows: list[tuple[int, dict[str, str]]], *, today: date, where: str
+    ) -> ImportResult:
+        with write_transaction(self.engine) as conn:
+            clean, problems = validate_consensus(
+                rows, today=today, release_dates=first_releases(conn)
             )
-        }
-        rows = [
-            (ln, r) for ln, r in rows if (r["target"], r["period"], r["source"]) not in existing
-        ]
-        return self._add(rows, today=date.today(), where="bundled consensus snapshot")
+            new, unchanged, conflicts = _against_stored(clean, stored_polls(conn))
+            raise_problems(sorted(problems + conflicts, key=lambda p: p.line or 0), where)
+            added = insert_polls(conn, new)
+        return ImportResult(added=added, unchanged=unchanged)
 
-    def _add(self, rows: list[tuple[int, dict[str, str]]], *, today: date, where: str) -> int:
-        clean, problems = validate_consensus(rows, today=today)
-        existing = self.frame()
-        keys = set(
-            zip(
-                existing["target"],
-                existing["period"],
-                existing["source"],
-                existing["polled_on"],
-                strict=True,
-            )
-        )
-        for rec in clean:
-            if (rec["target"], rec["period"], rec["source"], rec["polled_on"]) in keys:
-                problems.append(
-                    Problem(
-                        rec["line"],
-                        None,
-                        f"{rec['target']} {rec['period']} {rec['source']}",
-                        "this poll is already in the consensus store",
-                    )
+
+def write_polls(
+    conn: Connection, rows: list[tuple[int, dict[str, str]]], *, where: str
+) -> tuple[int, int, list[str]]:
+    """Add the polls of a trusted source (the bundled snapshot) in ``conn``'s transaction:
+    new polls inserted, identical ones left, and a stored poll with another figure under the
+    same key kept as it is (never overwritten).
+
+    Returns:
+        (added, unchanged, one message per stored poll kept against the source)
+
+    Raises:
+        DataError: a row of the source is invalid.
+    """
+    clean, problems = validate_consensus(rows, today=date.max, release_dates=first_releases(conn))
+    raise_problems(problems, where)
+    stored = stored_polls(conn)
+    new, unchanged, _ = _against_stored(clean, stored)
+    kept = [
+        f"the stored poll {rec['target']} {rec['period']} {rec['source']} "
+        f"({stored[_key(rec)][0]:g}) is kept; {where} has {rec['consensus']:g}"
+        for rec in clean
+        if _key(rec) in stored and stored[_key(rec)] != (rec["consensus"], rec["n_economists"])
+    ]
+    added = insert_polls(conn, new)
+    return added, unchanged, kept
+
+
+def _key(rec: dict) -> PollKey:
+    return (rec["target"], rec["period"], rec["source"], rec["polled_on"])
+
+
+def stored_polls(conn: Connection) -> dict[PollKey, tuple[float, int | None]]:
+    """Every stored poll's key and figures (consensus, n_economists), read in ``conn``."""
+    c = consensus_table.c
+    rows = conn.execute(
+        sa.select(c.target, c.period, c.source, c.polled_on, c.consensus, c.n_economists)
+    ).all()
+    return {(t, p, s, d): (float(v), n) for t, p, s, d, v, n in rows}
+
+
+def first_releases(conn: Connection) -> dict[tuple[str, str], date]:
+    """The first release date of each stored ``(target, period)``, read in ``conn``."""
+    o = observations_table.c
+    rows = conn.execute(
+        sa.select(o.series, o.period, sa.func.min(o.released))
+        .where(o.series.in_(list(TARGETS)))
+        .group_by(o.series, o.period)
+    ).all()
+    return {(s, p): d if isinstance(d, date) else date.fromisoformat(str(d)) for s, p, d in rows}
+
+
+def insert_polls(conn: Connection, records: list[dict]) -> int:
+    """Insert validated polls (``validate_consensus`` records) in ``conn``'s transaction."""
+    if not records:
+        return 0
+    now = datetime.now()
+    conn.execute(
+        consensus_table.insert(),
+        [
+            {k: v for k, v in rec.items() if k in CONSENSUS_COLUMNS} | {"loaded_at": now}
+            for rec in records
+        ],
+    )
+    return len(records)
+
+
+def _against_stored(
+    clean: list[dict], stored: Mapping[PollKey, tuple[float, int | None]]
+) -> tuple[list[dict], int, list[Problem]]:
+    """New polls, the number identical to a stored one, and a problem for each stored under
+    its key with another consensus or number of economists. Pure."""
+    new: list[dict] = []
+    unchanged = 0
+    conflicts: list[Problem] = []
+    for rec in clean:
+        key = _key(rec)
+        old = stored.get(key)
+        if old is None:
+            new.append(rec)
+        elif old == (rec["consensus"], rec["n_economists"]):
+            unchanged += 1
+        else:
+            polled = "undated" if key[3] is None else f"polled on {key[3].isoformat()}"
+            n_old = "" if old[1] is None else f", {old[1]} economists"
+            conflicts.append(
+                Problem(
+                    rec["line"],
+                    None,
+                    f"{rec['target']} {rec['period']} {rec['source']}",
+                    f"this poll ({polled}) is already in the consensus store with another figure "
+                    f"({old[0]:g}{n_old}); a later poll needs its own polled_on date",
                 )
-        raise_problems(problems, where)
-        if not clean:
-            return 0
-        now = datetime.now()
-        with self.engine.begin() as conn:
-            conn.execute(
-                consensus_table.insert(),
-                [
-                    {**{k: v for k, v in rec.items() if k != "line"}, "loaded_at": now}
-                    for rec in clean
-                ],
             )
-        return len(clean)
+    return new, unchanged, conflicts
 
 
 def _from_public(row: dict[str, str]) -> dict[str, str]:
@@ -193,109 +283,120 @@ def _from_public(row: dict[str, str]) -> dict[str, str]:
         "consensus": row["consensus"],
         "source": row.get("poll", "") or "other",
         "n_economists": row.get("n_economists", ""),
-        "polled_on": "",
+        "polled_on": row.get("polled_on", ""),
+        "release_date": row.get("release_date", ""),
         "note": note,
     }
 
 
 def validate_consensus(
-    rows: list[tuple[int, dict[str, str]]], *, today: date
+    rows: list[tuple[int, dict[str, str]]],
+    *,
+    today: date,
+    release_dates: Mapping[tuple[str, str], date] | None = None,
 ) -> tuple[list[dict], list[Problem]]:
-    """Check consensus rows; returns clean records (with ``line``) and the problems. Pure."""
+    """Check consensus rows. ``release_dates`` maps ``(target, period)`` to the period's first
+    release (a poll dated on or after it is refused, as is one dated on or after the row's own
+    ``release_date``). Pure.
+
+    Returns:
+        clean records (the ``CONSENSUS_COLUMNS`` plus ``line``) and the problems.
+    """
     problems: list[Problem] = []
     clean: list[dict] = []
     seen: dict[tuple, int] = {}
     for line, r in rows:
-        target, period_txt = r.get("target", ""), r.get("period", "")
-        if target not in TARGETS:
-            problems.append(
-                Problem(line, "target", target, f"unknown target; known: {', '.join(TARGETS)}")
-            )
+        rec, problem = _poll(line, r, today, release_dates or {})
+        if problem is not None:
+            problems.append(problem)
             continue
-        period = parse_period(period_txt)
-        if period is None:
-            problems.append(
-                Problem(line, "period", period_txt, "malformed period, expected YYYY-MM")
-            )
-            continue
-        reason = not_a_target_period(period)
-        if reason:
-            problems.append(Problem(line, "period", period_txt, reason))
-            continue
-        try:
-            value = float(r.get("consensus", ""))
-            if not math.isfinite(value):
-                raise ValueError
-        except ValueError:
-            problems.append(Problem(line, "consensus", r.get("consensus"), "not a number"))
-            continue
-        implausible = SERIES[target].plausible(value)
-        if implausible:
-            problems.append(
-                Problem(
-                    line, "consensus", r["consensus"], f"implausible for {target}: {implausible}"
-                )
-            )
-            continue
-        source = (r.get("source") or "other").lower()
-        if source not in POLL_SOURCES:
-            problems.append(
-                Problem(
-                    line,
-                    "source",
-                    r.get("source"),
-                    f"unknown poll source; known: {', '.join(POLL_SOURCES)}",
-                )
-            )
-            continue
-        n_txt = r.get("n_economists", "")
-        n_econ: int | None = None
-        if n_txt:
-            try:
-                n_econ = int(float(n_txt))
-                if n_econ < 1 or n_econ != float(n_txt):
-                    raise ValueError
-            except ValueError:
-                problems.append(Problem(line, "n_economists", n_txt, "not a positive whole number"))
-                continue
-        polled_txt = r.get("polled_on", "")
-        polled: date | None = None
-        if polled_txt:
-            polled = parse_date(polled_txt)
-            if polled is None:
-                problems.append(
-                    Problem(line, "polled_on", polled_txt, "malformed date, expected YYYY-MM-DD")
-                )
-                continue
-            if polled > today:
-                problems.append(
-                    Problem(
-                        line, "polled_on", polled_txt, f"poll date in the future (today is {today})"
-                    )
-                )
-                continue
-        key = (target, str(period), source, polled)
+        key = (rec["target"], rec["period"], rec["source"], rec["polled_on"])
         if key in seen:
             problems.append(
                 Problem(
                     line,
                     None,
-                    f"{target} {period_txt} {source}",
+                    f"{rec['target']} {r.get('period', '')} {rec['source']}",
                     f"duplicate poll of line {seen[key]}",
                 )
             )
             continue
         seen[key] = line
-        clean.append(
-            {
-                "target": target,
-                "period": str(period),
-                "consensus": value,
-                "source": source,
-                "n_economists": n_econ,
-                "polled_on": polled,
-                "note": r.get("note", ""),
-                "line": line,
-            }
-        )
+        clean.append(rec)
     return clean, problems
+
+
+def _poll(
+    line: int, r: dict[str, str], today: date, release_dates: Mapping[tuple[str, str], date]
+) -> tuple[dict, Problem | None]:
+    """One poll row checked: the clean record, or the first problem found in it."""
+    target, period_txt = r.get("target", ""), r.get("period", "")
+    if target not in TARGETS:
+        return {}, Problem(line, "target", target, f"unknown target; known: {', '.join(TARGETS)}")
+    period = parse_period(period_txt)
+    if period is None:
+        return {}, Problem(line, "period", period_txt, "malformed period, expected YYYY-MM")
+    reason = not_a_target_period(period)
+    if reason:
+        return {}, Problem(line, "period", period_txt, reason)
+    value_txt = r.get("consensus", "")
+    value = parse_number(value_txt)
+    if value is None:
+        return {}, Problem(line, "consensus", value_txt, "not a number (expected e.g. -1.5 or 27)")
+    implausible = SERIES[target].plausible(value)
+    if implausible:
+        return {}, Problem(line, "consensus", value_txt, f"implausible for {target}: {implausible}")
+    source = (r.get("source") or "other").lower()
+    if source not in POLL_SOURCES:
+        return {}, Problem(
+            line,
+            "source",
+            r.get("source"),
+            f"unknown poll source; known: {', '.join(POLL_SOURCES)}",
+        )
+    n_txt = r.get("n_economists", "")
+    n_econ: int | None = None
+    if n_txt:
+        n_econ = int(float(n_txt)) if _WHOLE.match(n_txt) else None
+        if n_econ is None or not 1 <= n_econ <= MAX_ECONOMISTS:
+            return {}, Problem(
+                line,
+                "n_economists",
+                n_txt,
+                f"not a positive whole number of economists (1 to {MAX_ECONOMISTS})",
+            )
+    release_txt = r.get("release_date", "")
+    release_col = parse_date(release_txt) if release_txt else None
+    if release_txt and release_col is None:
+        return {}, Problem(line, "release_date", release_txt, "malformed date, expected YYYY-MM-DD")
+    polled_txt = r.get("polled_on", "")
+    polled: date | None = None
+    if polled_txt:
+        polled = parse_date(polled_txt)
+        if polled is None:
+            return {}, Problem(line, "polled_on", polled_txt, "malformed date, expected YYYY-MM-DD")
+        if polled > today:
+            return {}, Problem(
+                line, "polled_on", polled_txt, f"poll date in the future (today is {today})"
+            )
+        known = [d for d in (release_dates.get((target, str(period))), release_col) if d]
+        if known and polled >= min(known):
+            return {}, Problem(
+                line,
+                "polled_on",
+                polled_txt,
+                f"poll dated on or after the release it forecasts ({target} {period} was "
+                f"released on {min(known).isoformat()}); a consensus is what was expected "
+                "before the print",
+            )
+    record = {
+        "target": target,
+        "period": str(period),
+        "consensus": value,
+        "source": source,
+        "n_economists": n_econ,
+        "polled_on": polled,
+        "note": r.get("note", ""),
+        "line": line,
+    }
+    return record, None

@@ -22,9 +22,15 @@ def observations_table(frame: pd.DataFrame, title: str) -> Table:
     for col in ("series", "period", "value", "released", "source"):
         table.add_column(col, justify="right" if col == "value" else "left", no_wrap=True)
     for r in frame.sort_values(["series", "period"]).itertuples():
-        cells = (r.series, r.period, f"{r.value:g}", str(r.released), _short(str(r.source)))
+        cells = (r.series, r.period, value_text(r.value), str(r.released), _short(str(r.source)))
         table.add_row(*map(Text, cells))
     return table
+
+
+def value_text(value: float) -> str:
+    """A stored figure as published: its own decimals, at least one (25 is shown 25.0)."""
+    text = f"{value:g}"
+    return text if any(c in text for c in ".en") else text + ".0"
 
 
 def frame_table(frame: pd.DataFrame, title: str, floats: str = "{:.2f}") -> Table:

@@ -2,6 +2,13 @@
 
 Release rules date an indicator value when its source does not: they map the reference month
 ``M`` to the day the figure became public. China customs figures always carry their own date.
+
+Every series also has an earliest-release rule: the first day a figure for month ``M`` can
+exist. A full-month figure (customs, Korea's and Taiwan's full-month exports, Taiwan's export
+orders) exists only once the month has ended (from the 1st of M+1); Korea's 10- and 20-day
+flashes from the 11th and 21st of M; the NBS PMI from the last day of M; Vietnam's GSO first
+estimate from the 27th of M (the earliest day its monthly report appears in the reference data;
+the release rule dates it at the 29th). An import dated earlier is refused.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from typing import Literal
 
 import pandas as pd
 
-__all__ = ["SERIES", "SeriesSpec", "series_spec"]
+__all__ = ["AFTER_MONTH_END", "SERIES", "EarliestRelease", "SeriesSpec", "series_spec"]
 
 Kind = Literal["yoy", "level", "balance", "index"]
 
@@ -39,6 +46,26 @@ def _last_day_of_month(period: pd.Period) -> date:
     return date(period.year, period.month, _cal.monthrange(period.year, period.month)[1])
 
 
+def _after_month_end(period: pd.Period) -> date:
+    """The 1st of M+1: the first day a full-month figure for ``period`` can exist."""
+    nxt = period + 1
+    return date(nxt.year, nxt.month, 1)
+
+
+@dataclass(frozen=True)
+class EarliestRelease:
+    """The first day a figure for a month can be public, and that rule in words."""
+
+    rule: Callable[[pd.Period], date]
+    description: str
+
+    def __call__(self, period: pd.Period) -> date:
+        return self.rule(period)
+
+
+AFTER_MONTH_END = EarliestRelease(_after_month_end, "after the month ends (from the 1st of M+1)")
+
+
 @dataclass(frozen=True)
 class SeriesSpec:
     name: str
@@ -46,6 +73,7 @@ class SeriesSpec:
     unit: str
     description: str
     release_rule: Callable[[pd.Period], date] | None = None
+    earliest_release: EarliestRelease = AFTER_MONTH_END
 
     @property
     def max_abs_yoy(self) -> float:
@@ -76,6 +104,7 @@ class SeriesSpec:
 
 
 _CUSTOMS = "China customs (GACC), first release"
+_FROM_LAST_DAY = EarliestRelease(_last_day_of_month, "from the last day of the month")
 
 SERIES: dict[str, SeriesSpec] = {
     s.name: s
@@ -105,6 +134,7 @@ SERIES: dict[str, SeriesSpec] = {
             "% y/y, USD",
             "Korea exports, days 1-20 (KCS)",
             _day_of_month(21),
+            EarliestRelease(_day_of_month(21), "after day 20 of the month (from the 21st)"),
         ),
         SeriesSpec(
             "kr_exports_first10d_yoy",
@@ -112,6 +142,7 @@ SERIES: dict[str, SeriesSpec] = {
             "% y/y, USD",
             "Korea exports, days 1-10 (KCS)",
             _day_of_month(11),
+            EarliestRelease(_day_of_month(11), "after day 10 of the month (from the 11th)"),
         ),
         SeriesSpec(
             "cn_pmi_manufacturing",
@@ -119,6 +150,7 @@ SERIES: dict[str, SeriesSpec] = {
             "index, 50 = no change",
             "China NBS manufacturing PMI",
             _last_day_of_month,
+            _FROM_LAST_DAY,
         ),
         SeriesSpec(
             "cn_pmi_new_export_orders",
@@ -126,6 +158,7 @@ SERIES: dict[str, SeriesSpec] = {
             "index, 50 = no change",
             "China NBS PMI new export orders",
             _last_day_of_month,
+            _FROM_LAST_DAY,
         ),
         SeriesSpec(
             "tw_exports_yoy",
@@ -147,6 +180,7 @@ SERIES: dict[str, SeriesSpec] = {
             "% y/y, USD",
             "Vietnam exports (GSO first estimate)",
             _day_of_month(29),
+            EarliestRelease(_day_of_month(27), "from the 27th of the month (GSO monthly report)"),
         ),
     )
 }

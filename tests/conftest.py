@@ -169,4 +169,4 @@ def add_print(service, period: str, released: str, **values: float) -> int:  # n
     ]
     return service.observations.add_frame(
         pd.DataFrame(rows), today=date(2026, 11, 29), where="test"
-    )
+    ).added

@@ -20,7 +20,7 @@ from forecasting.cli import backtest, consensus, data, evaluate, forecast, sched
 from forecasting.cli import run as run_cmd
 from forecasting.cli._common import err_console, say
 from forecasting.errors import ForecastingError
-from forecasting.secrets import mask_secrets
+from forecasting.masking import mask_secrets
 
 __all__ = ["app", "run"]
 
@@ -47,7 +47,9 @@ app.command("ui")(ui.ui_command)
 
 def _version(value: bool) -> None:
     if value:
-        say(f"forecasting {__version__}")
+        from forecasting.snapshot_loader import snapshot_version
+
+        say(f"forecasting {__version__} (bundled data snapshot {snapshot_version()})")
         raise typer.Exit()
 
 

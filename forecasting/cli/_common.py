@@ -44,12 +44,15 @@ def warn(text: str) -> None:
     err_console.print(Text(text, style="yellow"), soft_wrap=True)
 
 
-def open_store() -> Any:
-    """The opened service (settings, stores, snapshot loaded); prints its warnings."""
+def open_store(settings: Any = None) -> Any:
+    """The opened service (settings, stores, snapshot loaded); says on stderr what a new
+    bundled snapshot brought and what went wrong on the way (a bad file in a data folder)."""
     from forecasting.service import open_service
 
-    service = open_service()
-    for message in getattr(service, "warnings", ()):
+    service = open_service(settings)
+    if service.snapshot_load is not None:
+        err_console.print(Text(service.snapshot_load.summary()), soft_wrap=True)
+    for message in service.warnings:
         warn(message)
     return service
 

@@ -20,13 +20,11 @@ def consensus_import(
     """Import consensus polls (all rows or none)."""
     svc = open_store()
     result = svc.consensus.import_csv(file, today=date.today())
-    added, skipped = result[0], result[1]
-    say(f"imported {added} poll(s) from {file}")
-    unchanged = getattr(result, "unchanged", 0)
-    if unchanged:
-        say(f"{unchanged} poll(s) were already stored with the same value (nothing to change)")
-    if skipped:
-        say(f"skipped {skipped} row(s) that carry no consensus value")
+    say(f"imported {result.added} poll(s) from {file}")
+    if result.unchanged:
+        say(f"{result.unchanged} poll(s) were already stored with the same value")
+    if result.skipped:
+        say(f"skipped {result.skipped} row(s) that carry no consensus value")
 
 
 @app.command("add")
@@ -42,7 +40,7 @@ def consensus_add(
     """Add one consensus poll (typically for an upcoming release)."""
     polled = parse_day_option(polled_on, "--polled-on")
     svc = open_store()
-    svc.consensus.add(
+    result = svc.consensus.add(
         target=target,
         period=period,
         value=value,
@@ -52,7 +50,10 @@ def consensus_add(
         note=note,
         today=date.today(),
     )
-    say(f"added {source} consensus {value:+g} for {target} {period}")
+    if result.unchanged:
+        say(f"this {source} poll for {target} {period} was already stored with the same value")
+    else:
+        say(f"added {source} consensus {value:+g} for {target} {period}")
 
 
 @app.command("list")

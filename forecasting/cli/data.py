@@ -55,9 +55,8 @@ def data_import(
     svc = open_store()
     result = svc.observations.import_csv(file, today=date.today(), series=series)
     say(f"imported {result.added} row(s) from {file}")
-    unchanged = getattr(result, "unchanged", 0)
-    if unchanged:
-        say(f"{unchanged} row(s) were already stored with the same value (nothing to change)")
+    if result.unchanged:
+        say(f"{result.unchanged} row(s) were already stored with the same value")
     if result.skipped:
         say(f"skipped {result.skipped} period(s) already in the store (the stored vintage is kept)")
 
@@ -83,5 +82,7 @@ def data_add(
     if not rows:
         raise DataError("data add: give at least one of --exports-yoy, --imports-yoy, --balance")
     svc = open_store()
-    n = svc.observations.add_frame(pd.DataFrame(rows), today=date.today(), where="data add")
-    say(f"added {n} figure(s) for {period}, released {released}")
+    result = svc.observations.add_frame(pd.DataFrame(rows), today=date.today(), where="data add")
+    say(f"added {result.added} figure(s) for {period}, released {released}")
+    if result.unchanged:
+        say(f"{result.unchanged} figure(s) were already stored with the same value")

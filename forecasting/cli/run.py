@@ -9,7 +9,7 @@ import typer
 
 from forecasting.cli._common import console, models_option, open_store, progress_bar, say, warn
 from forecasting.errors import TrackingError
-from forecasting.secrets import mask_secrets
+from forecasting.masking import mask_secrets
 
 
 def run_command(

@@ -27,13 +27,9 @@ def _settings():  # noqa: ANN202
 
 
 def _service(settings):  # noqa: ANN001, ANN202
-    from forecasting.cli._common import warn
-    from forecasting.service import open_service
+    from forecasting.cli._common import open_store
 
-    service = open_service(settings)
-    for message in getattr(service, "warnings", ()):
-        warn(message)
-    return service
+    return open_store(settings)
 
 
 def _now(settings) -> datetime:  # noqa: ANN001

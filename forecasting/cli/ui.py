@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from forecasting.cli._common import say
-from forecasting.secrets import mask_secrets
+from forecasting.masking import mask_secrets
 
 
 def ui_command(

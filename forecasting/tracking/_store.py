@@ -13,7 +13,7 @@ from typing import Any
 
 from forecasting.config import Settings
 from forecasting.errors import TrackingError
-from forecasting.secrets import mask_secrets
+from forecasting.masking import mask_secrets
 
 __all__ = [
     "EXPERIMENT_KIND",

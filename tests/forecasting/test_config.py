@@ -42,6 +42,13 @@ def test_environment_overrides(project: Path, monkeypatch: pytest.MonkeyPatch) -
         ('names = ["exports_yoy", "imports_yoy"]', 'names = ["gdp"]', "unknown target 'gdp'"),
         ('"naive", "arima"', '"naive", "nosuch"', "unknown model 'nosuch'"),
         ('pre_release_time = "09:00"', 'pre_release_time = "9am"', "must be HH:MM"),
+        ('pre_release_time = "09:00"', 'pre_release_time = "0900"', "must be HH:MM"),
+        ('pre_release_time = "09:00"', 'pre_release_time = "T09:00"', "must be HH:MM"),
+        (
+            'database_url = "sqlite:///.state/forecasting.db"',
+            'database_url = "x://a:pw@h/d"',
+            "service.database_url: the service store URL 'x://a:***@h/d' has an unsupported",
+        ),
         ("[backtest]", "[backtests]", "unknown section"),
     ],
 )

@@ -25,11 +25,14 @@ def test_snapshot_ships_the_sample_and_december_2025(service) -> None:
 @pytest.mark.skipif(not (SHARED / "public").exists(), reason="shared data not present")
 def test_public_layout_import_skips_rows_without_consensus(service) -> None:
     path = SHARED / "public" / "consensus_2016_2018.csv"
-    with pytest.raises(DataError, match="already in the consensus store"):
-        service.consensus.import_csv(path, today=TODAY)  # the snapshot holds the same polls
-    f = service.consensus.frame()
+    before = service.consensus.frame()
+    res = service.consensus.import_csv(path, today=TODAY)  # the snapshot holds the same polls
     sample = pd.read_csv(path)
-    assert len(f) == sample["consensus"].notna().sum() + 2
+    with_value = int(sample["consensus"].notna().sum())
+    assert (res.added, res.unchanged, res.skipped) == (0, with_value, len(sample) - with_value)
+    f = service.consensus.frame()
+    assert len(f) == with_value + 2
+    pd.testing.assert_frame_equal(f, before)
 
 
 def test_store_layout_import_and_latest_poll_before_as_of(service, tmp_path: Path) -> None:

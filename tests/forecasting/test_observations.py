@@ -79,15 +79,15 @@ def test_revision_is_a_new_row_never_an_overwrite(service, tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("line", "column", "needle"),
     [
-        ("exports_yoy,2026-06,abc,2026-07-14,x", "value", "not a number"),
-        ("exports_yoy,2026-6,3.0,2026-07-14,x", "period", "malformed period"),
-        ("exports_yoy,2026-13,3.0,2026-07-14,x", "period", "malformed period"),
-        ("gdp_yoy,2026-06,3.0,2026-07-14,x", "series", "unknown series"),
-        ("exports_yoy,2026-06,3.0,2027-07-14,x", "released", "in the future"),
-        ("exports_yoy,2026-06,3.0,14/07/2026,x", "released", "malformed date"),
-        ("exports_yoy,2026-06,250,2026-07-14,x", "value", "implausible"),
-        ("exports_usd_bn,2026-06,-3,2026-07-14,x", "value", "negative level"),
-        ("exports_yoy,2026-06,,2026-07-14,x", "value", "missing value"),
+        ("exports_yoy,2026-09,abc,2026-10-13,x", "value", "not a number"),
+        ("exports_yoy,2026-6,3.0,2026-10-13,x", "period", "malformed period"),
+        ("exports_yoy,2026-13,3.0,2026-10-13,x", "period", "malformed period"),
+        ("gdp_yoy,2026-09,3.0,2026-10-13,x", "series", "unknown series"),
+        ("exports_yoy,2026-09,3.0,2027-10-13,x", "released", "in the future"),
+        ("exports_yoy,2026-09,3.0,14/07/2026,x", "released", "malformed date"),
+        ("exports_yoy,2026-09,250,2026-10-13,x", "value", "implausible"),
+        ("exports_usd_bn,2026-09,-3,2026-10-13,x", "value", "negative level"),
+        ("exports_yoy,2026-09,,2026-10-13,x", "value", "missing value"),
         ("imports_yoy,2024-01,3.0,2024-03-07,x", "period", "combined with February"),
     ],
 )
@@ -95,7 +95,7 @@ def test_bad_rows_name_file_line_column_value_and_write_nothing(
     service, tmp_path: Path, line: str, column: str, needle: str
 ) -> None:
     f = tmp_path / "bad.csv"
-    f.write_text(HEADER + "balance_usd_bn,2026-06,100.0,2026-07-14,ok\n" + line + "\n")
+    f.write_text(HEADER + "balance_usd_bn,2026-09,100.0,2026-10-13,ok\n" + line + "\n")
     before = service.observations.frame()
     with pytest.raises(DataError) as err:
         service.observations.import_csv(f, today=TODAY)
@@ -108,15 +108,15 @@ def test_bad_rows_name_file_line_column_value_and_write_nothing(
 def test_duplicates_in_file_and_against_store(service, tmp_path: Path) -> None:
     f = tmp_path / "dup.csv"
     f.write_text(
-        HEADER + "exports_yoy,2026-06,3.0,2026-07-14,a\nexports_yoy,2026-06,3.1,2026-07-14,b\n"
+        HEADER + "exports_yoy,2026-09,3.0,2026-10-13,a\nexports_yoy,2026-09,3.1,2026-10-13,b\n"
     )
     with pytest.raises(
         DataError, match=r"line 3.*duplicate \(series, period, released\) of line 2"
     ):
         service.observations.import_csv(f, today=TODAY)
     g = tmp_path / "dup2.csv"
-    g.write_text(HEADER + "exports_yoy,2025-12,6.6,2026-01-14,again\n")
-    with pytest.raises(DataError, match="line 2.*already in the store"):
+    g.write_text(HEADER + "exports_yoy,2025-12,6.7,2026-01-14,another value\n")
+    with pytest.raises(DataError, match="line 2.*already in the store with another value"):
         service.observations.import_csv(g, today=TODAY)
 
 
@@ -133,13 +133,13 @@ def test_single_series_import_uses_the_release_rule(service, tmp_path: Path) -> 
     f = tmp_path / "kr.csv"
     f.write_text(
         "period,value,unit,source\n"
-        '2026-05,53.4,"% y/y (USD, NSA)",test\n'
+        '2026-10,53.4,"% y/y (USD, NSA)",test\n'
         '2025-12,99.0,"% y/y (USD, NSA)",revised\n'  # the bundled first release is kept
     )
     res = service.observations.import_csv(f, today=TODAY, series="kr_exports_yoy")
-    assert (res.added, res.skipped) == (1, 1)
+    assert (res.added, res.unchanged, res.skipped) == (1, 0, 1)
     rows = service.observations.frame().query("series == 'kr_exports_yoy'")
-    assert rows.query("period == '2026-05'")["released"].item() == date(2026, 6, 1)
+    assert rows.query("period == '2026-10'")["released"].item() == date(2026, 11, 1)
     assert 99.0 not in set(rows["value"])
     g = tmp_path / "pmi.csv"
     g.write_text("period,value,unit,source\n2026-02,49.0,% y/y,test\n")

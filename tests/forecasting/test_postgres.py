@@ -118,3 +118,44 @@ def test_store_on_postgres(postgres_url: str, project: Path, monkeypatch, tmp_pa
         origin="test",
     )
     assert svc.ledger.frame()["yhat"].tolist() == [5.0]
+
+
+@pytest.mark.slow
+def test_many_processes_bootstrap_a_fresh_postgres_store_once(
+    postgres_url: str, project: Path, monkeypatch, tmp_path
+) -> None:
+    import psycopg2
+    import sqlalchemy as sa
+
+    from forecasting.snapshot_loader import snapshot_frame
+    from tests.forecasting.test_store_concurrency import IMPORT, OPEN, _race
+
+    url = sa.make_url(postgres_url)
+    admin = psycopg2.connect(dbname="postgres", user="postgres", **_socket(url))
+    admin.autocommit = True
+    admin.cursor().execute("CREATE DATABASE fresh")
+    admin.close()
+    fresh = url.set(database="fresh").render_as_string(hide_password=False)
+    monkeypatch.setenv("FORECASTING_DATABASE_URL", fresh)
+
+    results = _race(OPEN, 8, tmp_path / "go")
+    assert sum(r["loaded"] for r in results) == 1
+    from forecasting.config import load_settings
+    from forecasting.service import open_service
+
+    svc = open_service(load_settings())
+    stored = svc.observations.frame()
+    assert len(stored) == len(snapshot_frame())
+    assert not stored.duplicated(["series", "period", "released"]).any()
+
+    f = tmp_path / "rows.csv"
+    f.write_text(
+        "series,period,value,released,source\n"
+        "exports_yoy,2026-09,7.5,2026-10-13,x\nimports_yoy,2026-09,-1.2,2026-10-13,x\n"
+    )
+    imported = _race(IMPORT, 4, tmp_path / "go2", str(f))
+    assert sorted(r["added"] for r in imported) == [0, 0, 0, 2]
+
+
+def _socket(url) -> dict:  # noqa: ANN001
+    return {"host": url.query["host"], "port": int(url.query["port"])}

@@ -18,7 +18,7 @@ def test_show_as_of_and_bad_import_leaves_store_unchanged(
     bad = tmp_path / "bad.csv"
     bad.write_text(
         "series,period,value,released,source\n"
-        "exports_yoy,2026-06,1.0,2026-07-14,ok\nexports_yoy,2026-07,n/a,2026-08-07,x\n"
+        "exports_yoy,2026-09,1.0,2026-10-13,ok\nexports_yoy,2026-10,n/a,2026-11-07,x\n"
     )
     before = cli("data", "show").stdout
     res = cli("data", "import", str(bad))
@@ -33,7 +33,7 @@ def test_data_add_then_show(project: Path, cli) -> None:
         "data",
         "add",
         "--period",
-        "2026-06",
+        "2026-09",
         "--exports-yoy",
         "7.5",
         "--imports-yoy",
@@ -41,15 +41,23 @@ def test_data_add_then_show(project: Path, cli) -> None:
         "--balance",
         "110.5",
         "--released",
-        "2026-07-14",
+        "2026-10-13",
     )
     assert res.code == 0, res.stderr
+    assert "added 3 figure(s) for 2026-09" in res.stdout
     shown = cli("data", "show", "--series", "exports_yoy").stdout
-    assert any("2026-06" in ln and " 7.5 " in ln for ln in shown.splitlines())
-    conflict = cli(
-        "data", "add", "--period", "2026-06", "--exports-yoy", "8.0", "--released", "2026-07-14"
+    assert any("2026-09" in ln and " 7.5 " in ln for ln in shown.splitlines())
+    assert any("2026-08" in ln and " 25.0 " in ln for ln in shown.splitlines())
+    # the same figure typed twice: already stored, not an error
+    again = cli(
+        "data", "add", "--period", "2026-09", "--exports-yoy", "7.5", "--released", "2026-10-13"
     )
-    assert conflict.code == 3 and "already in the store" in conflict.stderr
+    assert again.code == 0 and "already stored" in again.stdout, again.stderr
+    conflict = cli(
+        "data", "add", "--period", "2026-09", "--exports-yoy", "8.0", "--released", "2026-10-13"
+    )
+    assert conflict.code == 3 and "already in the store with another value" in conflict.stderr
+    assert cli("data", "show", "--series", "exports_yoy").stdout == shown
 
 
 def test_consensus_import_add_and_list(project: Path, tmp_path: Path, cli) -> None:

@@ -29,13 +29,13 @@ def test_markup_in_user_text_is_printed_literally(project: Path, tmp_path: Path,
     (tmp_path / "b[").mkdir()
     bad = tmp_path / "a[" / "x].csv"  # the path reads a[/x].csv
     bad.write_text(
-        "series,period,value,released,source\nexports_yoy,2026-06,[/x],2026-07-14,[bold]s\n"
+        "series,period,value,released,source\nexports_yoy,2026-09,[/x],2026-10-13,[bold]s\n"
     )
     res = cli("data", "import", str(bad))
     assert res.code == 3 and "[/x]" in res.stderr and "a[/x].csv" in res.stderr
     good = tmp_path / "b[" / "x].csv"
     good.write_text(
-        "series,period,value,released,source\nexports_yoy,2026-06,1.5,2026-07-14,[/x]\n"
+        "series,period,value,released,source\nexports_yoy,2026-09,1.5,2026-10-13,[/x]\n"
     )
     ok = cli("data", "import", str(good))
     assert ok.code == 0 and "b[/x].csv" in ok.stdout, ok.stderr

@@ -15,7 +15,7 @@ def test_forecast_records_the_ledger_and_the_run_at_once(fast_project: Path, cli
     assert res.code == 0, res.stderr
     out = json.loads(res.stdout)
     assert out["target"] == "exports_yoy" and out["ensemble"]["model"] == "ensemble"
-    assert out["missing_periods"][0] == "2026-06" and not out["look_back"]
+    assert out["missing_periods"][0] == "2026-09" and not out["look_back"]
     assert out["ledger_job_id"].startswith("forecast-") and out["ledger_rows"] == 5
     from forecasting.config import load_settings
     from forecasting.service import open_service
@@ -42,7 +42,7 @@ def test_forecast_refusals(project: Path, cli) -> None:
     assert unknown.code == 4 and "known models" in unknown.stderr
     target = cli("forecast", "--target", "gdp")
     assert target.code == 3 and "unknown target 'gdp'" in target.stderr
-    early = cli("score", "--period", "2026-06")
+    early = cli("score", "--period", "2026-09")
     assert early.code == 3 and "not in the store yet" in early.stderr
 
 

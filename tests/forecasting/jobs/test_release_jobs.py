@@ -60,8 +60,8 @@ def test_post_release_scores_once_the_actual_is_in(fast_project) -> None:
     rows = pd.DataFrame(
         {
             "target": ["exports_yoy", "imports_yoy"],
-            "period": ["2026-06"] * 2,
-            "as_of": [date(2026, 7, 10)] * 2,
+            "period": ["2026-09"] * 2,
+            "as_of": [date(2026, 10, 10)] * 2,
             "model": ["naive"] * 2,
             "yhat": [10.0, 20.0],
             "consensus": [5.0, None],
@@ -69,8 +69,8 @@ def test_post_release_scores_once_the_actual_is_in(fast_project) -> None:
     )
     svc.ledger.append(rows, job_id="t", origin="test")
     with pytest.raises(NotReleasedError):
-        post_release_job("2026-06", deadline="2026-07-16T12:00:00+08:00")
-    add_print(svc, "2026-06", "2026-07-14", exports_yoy=7.0, imports_yoy=1.0)
-    assert post_release_job("2026-06", deadline="2026-07-16T12:00:00+08:00") == 2
+        post_release_job("2026-09", deadline="2026-10-15T12:00:00+08:00")
+    add_print(svc, "2026-09", "2026-10-13", exports_yoy=7.0, imports_yoy=1.0)
+    assert post_release_job("2026-09", deadline="2026-10-15T12:00:00+08:00") == 2
     record_missed("2026-07")
     assert missed_releases(svc) == ["2026-07"]

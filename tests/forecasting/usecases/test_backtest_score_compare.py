@@ -59,15 +59,15 @@ def test_backtest_refuses_unknown_targets_and_models(service) -> None:
 
 
 def test_score_before_and_after_the_actual(service) -> None:
-    fc = forecast_release(service, "exports_yoy", period="2026-06", models=["naive"])
-    rows = fc.rows.assign(target="exports_yoy", as_of=fc.as_of, consensus=4.0, period="2026-06")
+    fc = forecast_release(service, "exports_yoy", period="2026-09", models=["naive"])
+    rows = fc.rows.assign(target="exports_yoy", as_of=fc.as_of, consensus=4.0, period="2026-09")
     service.ledger.append(rows, job_id="t", origin="test")
     before = service.ledger.frame()
     with pytest.raises(NotReleasedError, match="not in the store yet"):
-        score_period(service, "2026-06", targets=["exports_yoy"])
+        score_period(service, "2026-09", targets=["exports_yoy"])
     pd.testing.assert_frame_equal(service.ledger.frame(), before)
-    add_print(service, "2026-06", "2026-07-14", exports_yoy=7.0)
-    res = score_period(service, "2026-06", targets=["exports_yoy"])
+    add_print(service, "2026-09", "2026-10-13", exports_yoy=7.0)
+    res = score_period(service, "2026-09", targets=["exports_yoy"])
     assert res.actuals == {"exports_yoy": 7.0}
     got = res.scored.iloc[0]
     assert got["abs_error"] == pytest.approx(abs(got["yhat"] - 7.0))
@@ -77,8 +77,8 @@ def test_score_before_and_after_the_actual(service) -> None:
     assert board.loc["consensus", "mae"] == pytest.approx(3.0)
     assert board.loc["naive", "win_rate"] == float(got["abs_error"] < 3.0)
     with pytest.raises(DataError, match="holds no forecast"):
-        add_print(service, "2026-07", "2026-08-07", exports_yoy=1.0)
-        score_period(service, "2026-07", targets=["exports_yoy"])
+        add_print(service, "2026-10", "2026-11-07", exports_yoy=1.0)
+        score_period(service, "2026-10", targets=["exports_yoy"])
 
 
 def test_compare_2016_2018_reuses_the_stored_backtest(service) -> None:
