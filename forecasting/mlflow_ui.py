@@ -1,26 +1,20 @@
 """Serve the MLflow UI on the project's tracking store, and stop everything it started.
 
 ``mlflow server`` is a tree of processes (the CLI, uvicorn, its workers and, unless disabled,
-a job runner and its consumers). :func:`run_ui` starts it in a session of its own and, on
-Ctrl-C, SIGTERM or SIGHUP, or when the server exits, stops every live process of that session
+a job runner and its consumers). :func:`run_ui` starts it on an internal loopback port, in a
+session of its own, behind a :class:`~forecasting.reverse_proxy.ReverseProxy` on the
+user-facing port. The proxy forwards everything unchanged but the UI's entry page, into which
+it puts :data:`~forecasting.mlflow_ui_view.DEFAULT_VIEW_SCRIPT`: in a fresh browser the UI
+then opens experiments on their runs table (the model-training view) instead of MLflow 3.10+'s
+GenAI overview, and a choice made in the sidebar is kept (:mod:`forecasting.mlflow_ui_view`
+has the evidence from the UI bundle).
+
+On Ctrl-C, SIGTERM or SIGHUP, or when the server exits, it stops the proxy (its threads and
+connections) and every live process of the server's session
 (:mod:`forecasting.process_session`: SIGTERM, then SIGKILL for what is left after
-``stop_timeout`` seconds); it returns once the port is free. mlflow itself is never
-imported here (only the tracking module does that): the server is ``python -m mlflow
-server``, and the experiments are read from its REST API.
-
-Which view an experiment opens on (the evidence is in the MLflow UI bundle,
-``mlflow/server/js/build/static/js``):
-
-- Up to 3.9 (seen in 3.5.0 and 3.9.0; 3.1.0 has no kinds yet) the experiment tag
-  ``mlflow.experimentKind`` decides: ``genai_development`` opens the GenAI pages, any other
-  value (``forecasting`` is one the UI names) the runs table.
-- From 3.10 (3.17 installed) the tag no longer decides: the sidebar's "GenAI / Model training"
-  switch does, held in the page URL (``?workflowType=machine_learning``) or in the browser's
-  local storage (``mlflow.workflowType_v1``), and a fresh browser defaults to GenAI.
-
-So the links printed here point at each experiment's runs tab in the model-training view
-(:func:`runs_page_url`): that route opens the runs table whatever the tag, the version (it
-exists from 3.5 on) or the browser's stored choice.
+``stop_timeout`` seconds); it returns once the port is free. mlflow itself is never imported
+here (only the tracking module does that): the server is ``python -m mlflow server``, and the
+experiments are read from its REST API.
 """
 
 from __future__ import annotations
@@ -29,6 +23,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +36,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from forecasting.errors import PortInUseError, TrackingError
+from forecasting.mlflow_ui_view import (
+    UI_ENTRY_PATHS,
+    runs_page_url,
+    with_model_training_default,
+)
 from forecasting.process_session import (
     StopRequested,
     port_in_use,
@@ -50,6 +50,7 @@ from forecasting.process_session import (
     stop_session,
     wait_until,
 )
+from forecasting.reverse_proxy import ReverseProxy
 
 __all__ = [
     "UiServer",
@@ -65,6 +66,7 @@ __all__ = [
 ]
 
 REMOTE_SCHEMES = ("http", "https", "databricks")
+_UPSTREAM_HOST = "127.0.0.1"
 _SECRET_QUERY_KEYS = ("password", "passwd", "pwd", "secret", "token", "key")
 
 
@@ -94,13 +96,6 @@ def mask_url(url: str) -> str:
 def is_remote_tracking_uri(uri: str) -> bool:
     """True for a tracking server someone else runs (``http(s)://``, ``databricks``)."""
     return uri.split(":", 1)[0].lower() in REMOTE_SCHEMES
-
-
-def runs_page_url(base_url: str, experiment_id: str) -> str:
-    """The page of an experiment's runs table, in the UI's model-training view."""
-    return (
-        f"{base_url.rstrip('/')}/#/experiments/{experiment_id}/runs?workflowType=machine_learning"
-    )
 
 
 def experiment_links(base_url: str, *, timeout: float = 5.0) -> list[tuple[str, str]]:
@@ -133,13 +128,16 @@ def _url_host(host: str) -> str:
 
 @dataclass
 class UiServer:
-    """A running ``mlflow server``: its URL and the leader of its session (pid = session id)."""
+    """A running UI: the proxy on the user-facing ``host:port`` (``url``) and the ``mlflow
+    server`` behind it on ``upstream_port`` (the leader of its session: pid = session id)."""
 
     url: str
     host: str
     port: int
     process: subprocess.Popen[bytes]
     log: IO[bytes]
+    proxy: ReverseProxy
+    upstream_port: int
 
     @property
     def pid(self) -> int:
@@ -150,11 +148,13 @@ class UiServer:
         return session_members(self.pid)
 
     def stop(self, timeout: float = 10.0) -> int:
-        """Stop every process of the server's session and wait for the port to be free.
+        """Stop the proxy (its threads and connections) and every process of the server's
+        session, and wait for the port to be free.
 
         SIGTERM first; SIGKILL to whatever is alive after ``timeout`` seconds. Returns the
         server's exit code (negative: the signal that ended it).
         """
+        self.proxy.stop(timeout=5.0)
         stop_session(self.pid, timeout)
         code = self.process.wait()
         wait_until(lambda: not port_in_use(self.host, self.port), 5.0)
@@ -172,10 +172,14 @@ class UiServer:
         return ""
 
 
-def _server_command(
-    port: int, host: str, workers: int, artifacts_destination: Path | None
-) -> list[str]:
-    cmd = [sys.executable, "-m", "mlflow", "server", "--host", host, "--port", str(port)]
+def _free_loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((_UPSTREAM_HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def _server_command(port: int, workers: int, artifacts_destination: Path | None) -> list[str]:
+    cmd = [sys.executable, "-m", "mlflow", "server", "--host", _UPSTREAM_HOST, "--port", str(port)]
     cmd += ["--workers", str(workers)]
     if artifacts_destination is not None:
         cmd += ["--artifacts-destination", Path(artifacts_destination).resolve().as_uri()]
@@ -201,11 +205,15 @@ def launch_ui(
     artifacts_destination: Path | None = None,
     log_path: Path | None = None,
 ) -> UiServer:
-    """Start ``mlflow server`` on ``tracking_uri`` in a session of its own; do not wait.
+    """Start the UI on ``host:port``; do not wait for it to answer.
 
-    Its own session keeps Ctrl-C in the terminal from reaching it: the caller decides when to
-    stop it (:meth:`UiServer.stop`). Its output goes to ``log_path`` (default: a temporary
-    file, read back for the error message if it fails to start).
+    That is a :class:`~forecasting.reverse_proxy.ReverseProxy` on ``host:port``, serving the
+    UI's entry page with the model-training view as default
+    (:func:`~forecasting.mlflow_ui_view.with_model_training_default`), in front of ``mlflow
+    server`` on ``tracking_uri`` on a free loopback port, in a session of its own. Its own
+    session keeps Ctrl-C in the terminal from reaching the server: the caller decides when to
+    stop it all (:meth:`UiServer.stop`). The server's output goes to ``log_path`` (default: a
+    temporary file, read back for the error message if it fails to start).
 
     Raises:
         PortInUseError: something already listens on ``host:port``.
@@ -216,16 +224,26 @@ def launch_ui(
             f"MLflow UI: port {port} on {host} is already in use; "
             "stop what holds it or choose another port (--port)"
         )
+    upstream_port = _free_loopback_port()
+    pages = dict.fromkeys(UI_ENTRY_PATHS, with_model_training_default)
+    proxy = ReverseProxy(host, port, (_UPSTREAM_HOST, upstream_port), pages)
     log = open(log_path, "w+b") if log_path else tempfile.TemporaryFile()  # noqa: SIM115
-    process = subprocess.Popen(
-        _server_command(port, host, workers, artifacts_destination),
-        env=_server_env(tracking_uri),
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    return UiServer(f"http://{_url_host(host)}:{port}", host, port, process, log)
+    try:
+        proxy.start()
+        process = subprocess.Popen(
+            _server_command(upstream_port, workers, artifacts_destination),
+            env=_server_env(tracking_uri),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    except BaseException:
+        proxy.stop()
+        log.close()
+        raise
+    url = f"http://{_url_host(host)}:{proxy.port}"
+    return UiServer(url, host, proxy.port, process, log, proxy, upstream_port)
 
 
 def wait_until_ready(server: UiServer, tracking_uri: str, timeout: float = 120.0) -> None:
@@ -304,9 +322,10 @@ def run_ui(
     """Serve the MLflow UI on ``tracking_uri`` until Ctrl-C, SIGTERM or SIGHUP; the exit code.
 
     A remote tracking URI (``http(s)://``, ``databricks``) starts nothing: it says where to
-    browse and returns 0. Otherwise it starts ``mlflow server`` (:func:`launch_ui`), says where
-    to browse (each experiment's runs page), calls ``on_ready(url)``, and waits. On a signal it
-    stops every process it started (:meth:`UiServer.stop`) and returns 128 + the signal number
+    browse and returns 0. Otherwise it starts ``mlflow server`` behind the proxy that makes the
+    runs table the default view (:func:`launch_ui`), says where to browse (each experiment's
+    runs page), calls ``on_ready(url)``, and waits. On a signal it stops the proxy and every
+    process it started (:meth:`UiServer.stop`) and returns 128 + the signal number
     (130 for Ctrl-C, 143 for SIGTERM); if the server ends by itself, its exit code. URLs it
     prints have their passwords masked.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import queue
 import signal
@@ -21,7 +22,6 @@ from forecasting.mlflow_ui import (
     is_remote_tracking_uri,
     mask_url,
     run_ui,
-    runs_page_url,
     start_ui,
 )
 from tests.conftest import REPO
@@ -100,12 +100,6 @@ def test_remote_tracking_uris(uri: str, remote: bool) -> None:
     assert is_remote_tracking_uri(uri) is remote
 
 
-def test_runs_page_url_opens_the_runs_tab_in_the_model_training_view() -> None:
-    assert runs_page_url("http://127.0.0.1:5000/", "7") == (
-        "http://127.0.0.1:5000/#/experiments/7/runs?workflowType=machine_learning"
-    )
-
-
 def test_remote_tracking_server_starts_nothing_and_masks_the_password() -> None:
     said: list[str] = []
     before = set(_children(os.getpid()))
@@ -147,10 +141,11 @@ def test_a_server_that_cannot_open_its_store_is_a_tracking_error(tmp_path: Path)
 
 
 _LAUNCHER = """
-import sys
+import sys, threading
 from forecasting.mlflow_ui import run_ui
 code = run_ui(sys.argv[1], port=int(sys.argv[2]), on_ready=lambda url: print("READY", url))
 print("EXIT", code)
+print("PROXY THREADS", [t.name for t in threading.enumerate() if "proxy" in t.name])
 sys.exit(code)
 """
 
@@ -204,18 +199,30 @@ def test_sigterm_stops_every_process_of_the_ui_and_frees_the_port(tmp_path: Path
         (sid,) = _children(launcher.pid)  # the mlflow server: leader of its own session
         assert os.getsid(sid) == sid
         assert len(_live_in_session(sid)) >= 2  # the mlflow CLI and uvicorn at least
+        command = (Path("/proc") / str(sid) / "cmdline").read_bytes().split(b"\0")
+        upstream_port = int(command[command.index(b"--port") + 1])
+        assert upstream_port != port  # the server is behind the proxy
+        browser = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        browser.request("GET", "/")  # the UI's entry page, on a connection kept open
+        assert b"mlflow.workflowType_v1" in browser.getresponse().read()
 
         launcher.send_signal(signal.SIGTERM)
         out, _ = launcher.communicate(timeout=60)
 
         assert launcher.returncode == 128 + signal.SIGTERM, out
         assert "stopping the MLflow UI (SIGTERM)" in out
+        assert "PROXY THREADS []" in out  # the proxy's threads ended before run_ui returned
         assert _live_in_session(sid) == []
-        with socket.socket() as s:  # free: a new server can listen on it (as uvicorn binds;
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is no holder)
-            s.bind(("127.0.0.1", port))
-            s.listen()
+        for freed in (port, upstream_port):
+            with socket.socket() as s:  # free: a new server can listen on it (as uvicorn
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # binds; TIME_WAIT
+                s.bind(("127.0.0.1", freed))  # is no holder)
+                s.listen()
         assert not _answers(port)
+        browser.request("GET", "/health")
+        with pytest.raises((OSError, http.client.HTTPException)):
+            browser.getresponse()  # the open connection was closed too
+        browser.close()
     finally:
         if launcher.poll() is None:
             launcher.kill()
