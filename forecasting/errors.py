@@ -5,6 +5,7 @@ statuses by the API.
 
     ForecastingError                 root (models.errors); exit code 1
     ├── ConfigError                  bad configuration file, key or value; exit 2
+    │   └── PortInUseError           a server's port is taken (e.g. `forecasting ui --port`)
     ├── DataError                    bad input data (file, line, column, value); exit 3
     │   └── NotReleasedError         an actual asked for before it is in the store
     ├── ModelError                   a model failed to fit or forecast (models.errors); exit 4
@@ -29,6 +30,7 @@ __all__ = [
     "ForecastingError",
     "ModelError",
     "NotReleasedError",
+    "PortInUseError",
     "ScheduleError",
     "StoreError",
     "TrackingError",
@@ -38,6 +40,10 @@ __all__ = [
 
 class ConfigError(ForecastingError):
     exit_code = 2
+
+
+class PortInUseError(ConfigError):
+    """Another process already listens on the port a server was asked to use."""
 
 
 class DataError(ForecastingError):

@@ -24,10 +24,6 @@ SHARED = REPO.parent / "shared" / "data"
 FAST = ["naive", "seasonal_ratio", "ridge_ar", "ensemble", "ensemble_median"]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: a test that takes more than a few seconds")
-
-
 @pytest.fixture(scope="session")
 def mlflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An empty, migrated MLflow SQLite store, made once per session."""
