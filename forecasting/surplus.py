@@ -49,6 +49,7 @@ __all__ = [
     "project_surplus",
     "simulate_paths",
     "surplus_year_check",
+    "unreleased_periods",
     "year_totals",
 ]
 
@@ -141,6 +142,14 @@ def year_totals(balances: Mapping[str, float]) -> dict[int, float]:
         if all(v is not None and np.isfinite(v) for v in values):
             out[year] = float(np.sum(values))
     return out
+
+
+def unreleased_periods(year: int, balances: Mapping[str, float]) -> list[str]:
+    """The target periods of ``year`` without a balance in ``balances``, in order: what
+    :func:`project_surplus` needs forecasts for. A gap before a released month (e.g. a month
+    whose balance was never stated) counts: forecast it with the rest from an origin just
+    before the first of these periods (fit on the history before it), never fill it in."""
+    return [str(p) for p in full_year_periods(year) if str(p) not in balances]
 
 
 def surplus_year_check(year: int, balances: Mapping[str, float], as_of: date) -> None:

@@ -57,37 +57,46 @@ def surplus_chart(
     if months:
         ax.plot(months, values, color="tab:red", lw=2.4, marker="o", label=f"{year} released")
     if not projection.remaining.empty:
-        start_m = months[-1] if months else None
-        start_v = values[-1] if values else 0.0
-        proj_m = [int(p[5:7]) for p in projection.remaining["period"]]
-        proj_v = list(start_v + np.cumsum(projection.remaining["yhat"].to_numpy(dtype=float)))
-        if start_m is not None:
-            proj_m, proj_v = [start_m, *proj_m], [start_v, *proj_v]
-        ax.plot(proj_m, proj_v, color="tab:red", lw=1.8, ls="--", label=f"{year} projected")
-        ax.errorbar(
-            [12.15],
-            [projection.total],
-            yerr=[
-                [projection.total - projection.total_lo_95],
-                [projection.total_hi_95 - projection.total],
-            ],
-            color="tab:red",
-            alpha=0.45,
-            capsize=4,
-            label="95% interval",
+        forecast = dict(
+            zip(projection.remaining["period"], projection.remaining["yhat"], strict=True)
         )
-        ax.errorbar(
-            [12.15],
-            [projection.total],
-            yerr=[
-                [projection.total - projection.total_lo_80],
-                [projection.total_hi_80 - projection.total],
-            ],
+        proj_m, proj_v, total = [], [], 0.0
+        for period in full_year_periods(year):
+            value = balances.get(str(period), forecast.get(str(period)))
+            if value is None:
+                break
+            total += float(value)
+            proj_m.append(period.month)
+            proj_v.append(total)
+        released_after_gap = [
+            (m, v)
+            for period, m, v in zip(full_year_periods(year), proj_m, proj_v, strict=False)
+            if m not in months and str(period) in balances
+        ]
+        if released_after_gap:  # released months after a month without a balance
+            ax.plot(*zip(*released_after_gap, strict=True), "o", color="tab:red")
+        keep = max(len(months) - 1, 0)  # start the dashed line at the last solid point
+        ax.plot(
+            proj_m[keep:],
+            proj_v[keep:],
             color="tab:red",
-            lw=3,
-            capsize=0,
-            label="80% interval",
+            lw=1.8,
+            ls="--",
+            label=f"{year} projected",
         )
+        for level, width, alpha in ((95, 1.2, 0.45), (80, 3.5, 0.9)):
+            lo = projection.total - getattr(projection, f"total_lo_{level}")
+            hi = getattr(projection, f"total_hi_{level}") - projection.total
+            ax.errorbar(
+                [12.15],
+                [projection.total],
+                yerr=[[lo], [hi]],
+                color="tab:red",
+                lw=width,
+                alpha=alpha,
+                capsize=4 if level == 95 else 0,
+                label=f"{level}% interval",
+            )
     if projection.record is not None:
         ax.axhline(projection.record, color="black", lw=0.8, ls=":")
         ax.text(
@@ -107,7 +116,7 @@ def surplus_chart(
         title += f"\nprojection {projection.total:,.1f} bn; P(record) {projection.p_record:.0%}"
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
