@@ -60,10 +60,11 @@ REFERENCE = ROOT.parent / "shared" / "data" / "reference"
 sys.path.insert(0, str(ROOT))
 
 BALANCE = "balance_usd_bn"
-BALANCE_MODELS = ["naive", "seasonal_naive", "seasonal_arima"]
+BALANCE_MODELS = ["naive", "seasonal_naive", "seasonal_arima", "kr_balance"]
 PENDING = {
     "seasonal_naive": "models.seasonal_naive:SeasonalNaiveForecaster",
     "seasonal_arima": "models.seasonal_arima:SeasonalArimaForecaster",
+    "kr_balance": "models.balance_korea:KoreaBalanceForecaster",
 }
 SAMPLES = {"presample": ("2010-01", "2018-12"), "eval": ("2019-01", None)}
 

@@ -52,7 +52,9 @@ class SeasonalArimaForecaster(SeasonalDifferenceForecaster):
         """The fitted ``(p, q, Q)`` of the model of ``d``."""
         return None if self._inner is None else self._inner.order
 
-    def _forecast_differences(self, targets: list[pd.Period]) -> tuple[np.ndarray, np.ndarray]:
+    def _forecast_differences(
+        self, targets: list[pd.Period], exog: pd.DataFrame | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         assert self._inner is not None
         frame = self._inner.predict(len(targets), levels=(80,))
         if frame["period"].tolist() != [str(p) for p in targets]:

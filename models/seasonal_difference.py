@@ -77,15 +77,17 @@ class SeasonalDifferenceForecaster(Forecaster):
         """Fit on the seasonal differences (from the first period that has one)."""
 
     @abstractmethod
-    def _forecast_differences(self, targets: list[pd.Period]) -> tuple[np.ndarray, np.ndarray]:
+    def _forecast_differences(
+        self, targets: list[pd.Period], exog: pd.DataFrame | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(mean, sd) of ``d`` for each of ``targets`` (the target periods after the
-        history, in order)."""
+        history, in order); ``exog`` as given to ``predict`` (models with indicators)."""
 
     def _predict(self, steps: int, exog: pd.DataFrame | None) -> PointForecast:
         last = self._history.index[-1]
         months = [last + i + 1 for i in range(steps)]
         targets = [m for m in months if is_target_period(m)]
-        d_mean, d_sd = self._forecast_differences(targets)
+        d_mean, d_sd = self._forecast_differences(targets, exog)
         values = {p: float(v) for p, v in self._history.items() if pd.notna(v)}
         variances: dict[pd.Period, float] = {}
         forecast = dict(zip(targets, zip(d_mean, d_sd, strict=True), strict=True))

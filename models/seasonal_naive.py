@@ -35,5 +35,7 @@ class SeasonalNaiveForecaster(SeasonalDifferenceForecaster):
             raise ModelError(f"model {self.alias!r}: needs two changes from a year earlier")
         self._rms = float(np.sqrt(np.mean(past**2)))
 
-    def _forecast_differences(self, targets: list[pd.Period]) -> tuple[np.ndarray, np.ndarray]:
+    def _forecast_differences(
+        self, targets: list[pd.Period], exog: pd.DataFrame | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(len(targets)), np.full(len(targets), self._rms)

@@ -87,7 +87,9 @@ def test_unstated_levels_are_recovered_within_a_percent(
     latest = derived.drop_duplicates(["series", "period"], keep="last")
     assert set(latest["series"]) == set(LEVELS)
     errors = []
-    for series, period, value in zip(latest["series"], latest["period"], latest["value"]):
+    for series, period, value in zip(
+        latest["series"], latest["period"], latest["value"], strict=True
+    ):
         truth_value = truth.loc[pd.Period(period, freq="M"), series]
         errors.append(abs(value / truth_value - 1))
     assert len(errors) > 100
@@ -97,10 +99,9 @@ def test_unstated_levels_are_recovered_within_a_percent(
 def test_every_derived_row_is_marked_and_no_stated_level_is_derived(obs: pd.DataFrame) -> None:
     derived = derive_levels(obs)
     assert derived["source"].map(is_derived).all()
-    stated = set(zip(obs["series"], obs["period"])) & {
-        (s, p) for s in LEVELS for p in obs["period"]
-    }
-    assert not stated & set(zip(derived["series"], derived["period"]))
+    levels = obs[obs["series"].isin(LEVELS)]
+    stated = set(zip(levels["series"], levels["period"], strict=True))
+    assert stated and not stated & set(zip(derived["series"], derived["period"], strict=True))
 
 
 def test_no_look_ahead_vintages(obs: pd.DataFrame) -> None:
@@ -118,7 +119,7 @@ def test_released_never_before_its_inputs(obs: pd.DataFrame) -> None:
     derived = derive_levels(obs)
     first_input = obs["released"].min()
     own = obs.groupby("period")["released"].min()
-    for period, released in zip(derived["period"], derived["released"]):
+    for period, released in zip(derived["period"], derived["released"], strict=True):
         assert released >= first_input
         if period in own.index:  # a period's level needs at least its own or a later release
             assert released >= own[period]
@@ -165,7 +166,7 @@ def test_a_level_the_data_does_not_pin_down_stays_missing(truth: pd.DataFrame) -
     obs = observations(truth, STATED)
     gap = ~((obs["period"] == "2021-06") & (obs["series"] != "exports_yoy"))
     derived = derive_levels(obs[gap])
-    have = set(zip(derived["series"], derived["period"]))
+    have = set(zip(derived["series"], derived["period"], strict=True))
     assert ("exports_usd_bn", "2021-06") in have
     assert ("imports_usd_bn", "2021-06") not in have
 
@@ -209,7 +210,7 @@ def test_balance_discrepancies_flag_only_what_rounding_cannot_explain() -> None:
         [
             (s, p, v, date(2020, 1, 1), "report")
             for p, x, m, b in rows
-            for s, v in zip(("exports_usd_bn", "imports_usd_bn", "balance_usd_bn"), (x, m, b))
+            for s, v in zip(LEVELS + ("balance_usd_bn",), (x, m, b), strict=True)
         ],
         columns=["series", "period", "value", "released", "source"],
     )

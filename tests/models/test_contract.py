@@ -21,6 +21,7 @@ from models.registry import MODEL_PATHS
 PENDING_MODELS: dict[str, str] = {
     "seasonal_naive": "models.seasonal_naive:SeasonalNaiveForecaster",
     "seasonal_arima": "models.seasonal_arima:SeasonalArimaForecaster",
+    "kr_balance": "models.balance_korea:KoreaBalanceForecaster",
 }
 PATHS = {**PENDING_MODELS, **MODEL_PATHS}
 
