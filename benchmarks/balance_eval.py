@@ -61,6 +61,17 @@ sys.path.insert(0, str(ROOT))
 
 BALANCE = "balance_usd_bn"
 BALANCE_MODELS = ["naive", "seasonal_naive", "seasonal_arima", "kr_balance"]
+DIRECT = ["naive", "seasonal_naive", "seasonal_arima"]
+#: member sets of the balance ensembles compared (label -> members); the first is the choice
+ENSEMBLES = {
+    "": [*DIRECT, "kr_balance", "identity"],
+    "[direct]": DIRECT,
+    "[direct+kr]": [*DIRECT, "kr_balance"],
+    "[direct+identity]": [*DIRECT, "identity"],
+}
+#: model sets whose weighted combination forecasts the surplus's remaining months (the first
+#: is the choice)
+SURPLUS_SETS = {"seasonal_arima": ["seasonal_arima"], "direct": DIRECT}
 PENDING = {
     "seasonal_naive": "models.seasonal_naive:SeasonalNaiveForecaster",
     "seasonal_arima": "models.seasonal_arima:SeasonalArimaForecaster",
@@ -333,9 +344,10 @@ def main() -> None:  # noqa: PLR0915 - one report, step by step
     with_identity = pd.concat([members.loc[:, cols], identity.loc[:, cols]], ignore_index=True)
     actual = first_release_actuals(obs, BALANCE)
     combos = []
-    for label, frame in (("", members.loc[:, cols]), ("+identity", with_identity)):
+    for label, member_set in ENSEMBLES.items():
+        part = with_identity[with_identity["model"].isin(member_set)]
         comb = combine_at_origins(
-            frame, ["ensemble", "ensemble_median"], obs, BALANCE, 24, actual=actual
+            part, ["ensemble", "ensemble_median"], obs, BALANCE, 24, actual=actual
         )
         comb["model"] = comb["model"] + label
         combos.append(comb)
@@ -380,20 +392,25 @@ def main() -> None:  # noqa: PLR0915 - one report, step by step
             print(vs.to_string())
 
     years = sorted({int(p[:4]) for p in actual.index if start <= p <= end})
-    rhos = (0.0, 0.25, 0.5, 0.75, 0.9)
-    paths = surplus_paths(obs, members.loc[:, cols], years, BALANCE_MODELS, rhos)
+    rhos = (0.0, 0.25, 0.5, 0.75, 0.9, 0.95)
+    parts = []
+    for label, models in SURPLUS_SETS.items():
+        part = surplus_paths(obs, members.loc[:, cols], years, models, rhos)
+        parts.append(part.assign(models=label))
+    paths = pd.concat(parts, ignore_index=True)
     if out:
         paths.to_csv(out / f"{args.sample}_surplus_paths.csv", index=False)
     open_ = paths[
         paths["released_months"] < paths.groupby("year")["released_months"].transform("max")
     ]
-    print("\nsurplus projection before the year is complete, by rho (choice on the presample):")
+    print("\nsurplus projection before the year is complete, by model set and rho:")
     rows = []
-    for rho, g in open_.groupby("rho"):
+    for (label, rho), g in open_.groupby(["models", "rho"], sort=False):
         err = g["outcome"] - g["total"]
         nll = np.mean(np.log(g["sd"]) + 0.5 * (err / g["sd"]) ** 2)
         rows.append(
             {
+                "models": label,
                 "rho": rho,
                 "n": len(g),
                 "mae": err.abs().mean(),
@@ -405,9 +422,13 @@ def main() -> None:  # noqa: PLR0915 - one report, step by step
     print(pd.DataFrame(rows).round(3).to_string(index=False))
     from forecasting.surplus import MONTH_CORRELATION
 
-    chosen = paths[paths["rho"] == MONTH_CORRELATION].copy()
+    first = next(iter(SURPLUS_SETS))
+    chosen = paths[(paths["rho"] == MONTH_CORRELATION) & (paths["models"] == first)].copy()
     chosen["error"] = chosen["total"] - chosen["outcome"]
-    print(f"\nsurplus projections as of each release (rho {MONTH_CORRELATION}), vs the outcome:")
+    print(
+        f"\nsurplus projections as of each release ({first} models, rho {MONTH_CORRELATION}), "
+        "vs the outcome:"
+    )
     for year, g in chosen.groupby("year"):
         print(f"{year}: outcome {g['outcome'].iloc[0]:.1f}, record before {g['record'].iloc[0]}")
         print(

@@ -58,9 +58,9 @@ JOINT_ERROR_COLUMNS = ("period", "ex", "em", "sx", "sm")
 #: past error pairs used (the most recent); below MIN_PAIRS the Gaussian fallback applies
 WINDOW = 60
 MIN_PAIRS = 12
-#: correlation of the exports and imports y/y errors for the Gaussian fallback. Chosen on the
-#: 2010–2018 ensemble errors (benchmarks/balance_eval.py)
-DEFAULT_CORRELATION = 0.5
+#: correlation of the exports and imports y/y errors for the Gaussian fallback: that of the
+#: two ensembles' errors over 2010–2018 (0.24, benchmarks/balance_eval.py)
+DEFAULT_CORRELATION = 0.25
 _Z80 = float(stats.norm.ppf(0.9))
 
 

@@ -55,7 +55,7 @@ __all__ = [
 
 #: correlation of the forecast errors of two consecutive remaining months (``rho``; months
 #: k apart: ``rho**k``). Chosen on 2010–2018 (benchmarks/balance_eval.py)
-MONTH_CORRELATION = 0.5
+MONTH_CORRELATION = 0.95
 DRAWS = 20_000
 _Z80 = float(stats.norm.ppf(0.9))
 
