@@ -12,9 +12,11 @@ from scipy import stats
 
 from forecasting.errors import DataError, ModelError
 from forecasting.surplus import (
+    default_surplus_year,
     full_year_growth,
     project_surplus,
     simulate_paths,
+    surplus_projection,
     unreleased_periods,
     year_totals,
 )
@@ -141,3 +143,35 @@ def test_chart_writes_a_png(tmp_path: Path) -> None:
     assert cumulative_path(known, 2026) == ([2], [213.6])
     out = surplus_chart(p, known, tmp_path / "charts" / "surplus_2026.png")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_surplus_projection_from_an_observation_frame_uses_only_what_was_released() -> None:
+    rng = np.random.default_rng(2)
+    rows = []
+    for year in range(2016, 2026):
+        for period in full_year_periods(year):
+            months = 2 if period.month == 2 and year >= 2020 else 1
+            value = months * (40 + 6 * (year - 2016)) + rng.normal(0, 5)
+            released = (period + 1).to_timestamp().date().replace(day=10)
+            rows.append(("balance_usd_bn", str(period), round(value, 2), released, "test"))
+    obs = pd.DataFrame(rows, columns=["series", "period", "value", "released", "source"])
+    as_of = date(2025, 7, 1)  # 2025-02..2025-05 released
+    assert default_surplus_year(obs, as_of) == 2025
+    p = surplus_projection(obs, 2025, as_of)
+    assert p.released["period"].tolist() == ["2025-02", "2025-03", "2025-04", "2025-05"]
+    assert p.remaining["period"].tolist() == [f"2025-{m:02d}" for m in range(6, 13)]
+    assert p.total_lo_95 < p.total_lo_80 < p.total < p.total_hi_80 < p.total_hi_95
+    # the sums are of first releases: a revision, before or after as_of, changes nothing
+    revisions = pd.DataFrame(
+        [
+            ("balance_usd_bn", "2025-03", 999.0, date(2025, 6, 1), "revision"),
+            ("balance_usd_bn", "2025-04", 999.0, date(2025, 8, 1), "revision"),
+        ],
+        columns=obs.columns,
+    )
+    revised = surplus_projection(pd.concat([obs, revisions], ignore_index=True), 2025, as_of)
+    assert revised.released_sum == pytest.approx(p.released_sum)
+    after = pd.concat([obs, revisions.iloc[[1]]], ignore_index=True)  # released after as_of
+    assert surplus_projection(after, 2025, as_of).total == pytest.approx(p.total)
+    with pytest.raises(DataError, match="nothing to sum"):
+        default_surplus_year(obs, date(2016, 1, 1))
