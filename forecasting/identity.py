@@ -44,6 +44,7 @@ __all__ = [
     "JOINT_ERROR_COLUMNS",
     "MIN_PAIRS",
     "WINDOW",
+    "identity_at",
     "identity_backtest",
     "identity_bases",
     "identity_forecast",
@@ -213,6 +214,57 @@ def identity_forecast(
     return frame.reset_index(drop=True)
 
 
+def identity_at(
+    observations: pd.DataFrame,
+    as_of: date,
+    exports: pd.DataFrame,
+    imports: pd.DataFrame,
+    past_exports: pd.DataFrame,
+    past_imports: pd.DataFrame,
+    *,
+    levels: tuple[int, ...] = (80, 95),
+    window: int = WINDOW,
+    min_pairs: int = MIN_PAIRS,
+    correlation: float = DEFAULT_CORRELATION,
+) -> pd.DataFrame:
+    """The identity forecast made at ``as_of`` (the live member: ``forecast`` and ``run``).
+
+    Args:
+        observations: the store's rows (all vintages); the levels and balances are those
+            released before ``as_of`` (levels: :func:`forecasting.levels.solve_levels`, the same
+            values the store's derived rows carry, within their emission tolerance).
+        exports, imports: the y/y forecasts made at ``as_of`` (``period, yhat, yhat_lo_80,
+            yhat_hi_80``) for the periods to forecast (e.g. the ensembles' rows).
+        past_exports, past_imports: the same model's earlier rows with ``actual`` (e.g. its
+            backtest rows); only periods released before ``as_of`` are used.
+
+    Returns:
+        :func:`identity_forecast`'s frame.
+    """
+    from forecasting.observations import first_release_dates, information_set
+
+    info = information_set(observations, as_of)
+    solved = solve_levels(observations, as_of - timedelta(days=1))
+    info = pd.concat(
+        [info[~info["series"].isin(["exports_usd_bn", "imports_usd_bn"])], solved],
+        ignore_index=True,
+    )
+    periods = sorted(set(exports["period"].astype(str)) & set(imports["period"].astype(str)))
+    bases = identity_bases(info, periods)
+    released = first_release_dates(observations, "exports_yoy").to_dict()
+    errors = joint_errors(past_exports, past_imports, released, as_of)
+    return identity_forecast(
+        exports,
+        imports,
+        bases,
+        errors,
+        levels=levels,
+        window=window,
+        min_pairs=min_pairs,
+        correlation=correlation,
+    )
+
+
 def identity_backtest(
     exports: pd.DataFrame,
     imports: pd.DataFrame,
@@ -241,15 +293,10 @@ def identity_backtest(
         actual`` with ``target = "balance_usd_bn"``, ``model = "identity"`` and ``actual`` the
         first-release balance, one row per origin.
     """
-    from forecasting.observations import (
-        first_release_actuals,
-        first_release_dates,
-        information_set,
-    )
+    from forecasting.observations import first_release_actuals
 
     ex = exports[exports["model"] == model]
     im = imports[imports["model"] == model]
-    released = first_release_dates(observations, "exports_yoy").to_dict()
     actual = first_release_actuals(observations, BALANCE_SERIES)
     out = []
     for (period, as_of), ex_rows in ex.groupby(["period", "as_of"], sort=True):
@@ -257,26 +304,19 @@ def identity_backtest(
         im_rows = im[(im["period"] == period) & (pd.to_datetime(im["as_of"]).dt.date == as_of)]
         if im_rows.empty:
             continue
-        info = information_set(observations, as_of)
-        levels = solve_levels(observations, as_of - timedelta(days=1))
-        info = pd.concat(
-            [info[~info["series"].isin(["exports_usd_bn", "imports_usd_bn"])], levels],
-            ignore_index=True,
-        )
-        bases = identity_bases(info, [period])
-        errs = joint_errors(ex, im, released, as_of)
-        fc = identity_forecast(
+        fc = identity_at(
+            observations,
+            as_of,
             ex_rows,
             im_rows,
-            bases,
-            errs,
+            ex,
+            im,
             window=window,
             min_pairs=min_pairs,
             correlation=correlation,
         )
-        if fc.empty:
-            continue
-        out.append(fc.assign(target=BALANCE_SERIES, model=IDENTITY_MODEL, as_of=as_of))
+        if not fc.empty:
+            out.append(fc.assign(target=BALANCE_SERIES, model=IDENTITY_MODEL, as_of=as_of))
     if not out:
         return pd.DataFrame(columns=["target", "period", "model", "as_of", "yhat", "actual"])
     frame = pd.concat(out, ignore_index=True)
