@@ -22,7 +22,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Literal, Self, TypeVar, get_args
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,8 @@ __all__ = [
     "Forecaster",
     "ModelError",
     "PointForecast",
+    "SERIES_KINDS",
+    "SeriesKind",
     "filled_history",
     "from_log_growth",
     "log_growth",
@@ -44,6 +46,7 @@ __all__ = [
     "lowest_aic",
     "nest_intervals",
     "interval_columns",
+    "series_kind",
     "single_threaded_blas",
 ]
 
@@ -63,6 +66,24 @@ _LIBRARY_FAILURES = (ValueError, ArithmeticError, LookupError, RuntimeError, np.
 
 #: y/y values are clipped above -100% before taking logs (a -100% y/y means no trade at all).
 YOY_FLOOR = -99.0
+
+#: The kinds of target series: a growth rate (% y/y, above -100%, seasonality removed) or a
+#: balance (USD bn, either sign, strongly seasonal, from 2020 a two-month Jan–Feb total).
+SeriesKind = Literal["yoy", "balance"]
+SERIES_KINDS: tuple[str, ...] = get_args(SeriesKind)
+
+
+def series_kind(name: object) -> SeriesKind | None:
+    """The kind of a target series, read from its name (the service names a history after its
+    series): ``*_yoy`` is ``"yoy"``, ``balance*`` is ``"balance"``; None for other names
+    (e.g. an unnamed series), which :meth:`Forecaster.fit` does not check."""
+    if not isinstance(name, str):
+        return None
+    if name.endswith("_yoy"):
+        return "yoy"
+    if name.startswith("balance"):
+        return "balance"
+    return None
 
 
 def interval_columns(levels: tuple[int, ...] = (80, 95)) -> list[str]:
@@ -184,6 +205,13 @@ def single_threaded_blas() -> contextlib.AbstractContextManager[Any]:
 class Forecaster(ABC):
     """Base class: validation once, capabilities declared as class attributes.
 
+    ``series_kinds`` names the kinds of target series (:data:`SeriesKind`) the model is
+    written for; :meth:`fit` refuses a history whose name says it is of another kind (see
+    :func:`series_kind`), and :meth:`takes` lets a caller choose the models for a target
+    without fitting them. The default is y/y only: a model declares ``"balance"`` when it
+    makes sense on a USD bn series that can be negative, is strongly seasonal and holds a
+    two-month total on the combined Jan–Feb rows (no logs, no y/y floors, no y/y averages).
+
     ``_fit`` and ``_predict`` run with BLAS limited to one thread (see
     :func:`single_threaded_blas`).
     """
@@ -191,6 +219,17 @@ class Forecaster(ABC):
     alias: ClassVar[str]
     supports_exog: ClassVar[bool] = False
     min_history: ClassVar[int] = 24
+    series_kinds: ClassVar[frozenset[str]] = frozenset({"yoy"})
+
+    @classmethod
+    def takes(cls, kind: str) -> bool:
+        """Whether the model is written for target series of ``kind`` (``"yoy"``,
+        ``"balance"``)."""
+        if kind not in SERIES_KINDS:
+            raise ModelError(
+                f"unknown series kind {kind!r}; known kinds: {', '.join(SERIES_KINDS)}"
+            )
+        return kind in cls.series_kinds
 
     def __init__(self) -> None:
         self._history: pd.Series | None = None
@@ -198,6 +237,12 @@ class Forecaster(ABC):
 
     # -- public API -------------------------------------------------------------------------
     def fit(self, history: pd.Series, exog: pd.DataFrame | None = None) -> Self:
+        kind = series_kind(getattr(history, "name", None))
+        if kind is not None and kind not in self.series_kinds:
+            raise ModelError(
+                f"model {self.alias!r} does not take {history.name!r} (a {kind} series): it "
+                f"is written for {' and '.join(sorted(self.series_kinds))} series"
+            )
         history = _validated_history(history, self.alias)
         n = int(history.notna().sum())
         if n < self.min_history:

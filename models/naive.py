@@ -11,7 +11,7 @@ __all__ = ["NaiveForecaster"]
 
 
 class NaiveForecaster(Forecaster):
-    """Random walk on the y/y series; interval widths from the history's one-step changes.
+    """Random walk on the target series; interval widths from the history's one-step changes.
 
     The k-step-ahead sd is ``sigma * sqrt(k)`` with ``sigma`` the sd of month-on-month changes
     of the target-period series (a combined Jan–Feb counts as one step).
@@ -19,6 +19,8 @@ class NaiveForecaster(Forecaster):
 
     alias = "naive"
     min_history = 3
+    #: the last print is a baseline for any series (for a balance: the last month's balance)
+    series_kinds = frozenset({"yoy", "balance"})
 
     def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
         values = history.dropna().to_numpy()

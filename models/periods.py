@@ -21,6 +21,7 @@ import pandas as pd
 __all__ = [
     "COMBINED_JAN_FEB_FROM",
     "covered_months",
+    "full_year_periods",
     "is_combined_jan_feb",
     "is_target_period",
     "next_target_periods",
@@ -29,6 +30,7 @@ __all__ = [
     "parse_day",
     "parse_period",
     "target_periods",
+    "year_earlier_periods",
 ]
 
 #: the first year customs published January and February as one figure
@@ -105,3 +107,20 @@ def covered_months(period: pd.Period) -> str:
     if is_combined_jan_feb(period):
         return f"{period - 1}..{period}"
     return str(period)
+
+
+def year_earlier_periods(period: pd.Period) -> list[pd.Period]:
+    """The months a target period's figure is compared with a year earlier (its base).
+
+    ``[period - 12]``, except for the first combined Jan–Feb (2020-02), whose year-earlier
+    January and February were published separately: ``[2019-01, 2019-02]``, to be summed for a
+    level or a balance.
+    """
+    if is_combined_jan_feb(period) and not is_combined_jan_feb(period - 12):
+        return [period - 13, period - 12]
+    return [period - 12]
+
+
+def full_year_periods(year: int) -> list[pd.Period]:
+    """The target periods of ``year`` in order (11 from 2020: Jan–Feb on ``YYYY-02``)."""
+    return target_periods(f"{year}-01", f"{year}-12")

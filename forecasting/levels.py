@@ -1,0 +1,502 @@
+"""USD levels of exports and imports: stated where a report gives them, else derived.
+
+Customs reports state the headline y/y rates and the balance every month but the USD levels
+only now and then. The levels the data does not state follow from what it holds, through
+three linear relations per period ``t`` (``X`` exports, ``M`` imports, USD bn):
+
+* growth: ``X_t = (1 + gx_t/100) · X_base`` and ``M_t = (1 + gm_t/100) · M_base``, the base
+  being the same period a year earlier (:func:`models.periods.year_earlier_periods`: for
+  2020-02, the first combined Jan–Feb, the sum of January and February 2019);
+* balance: ``X_t − M_t = B_t``;
+* stated levels: ``X_t = S_t``.
+
+Periods are *level periods*: calendar months, except that from 2020 the ``YYYY-02`` row holds
+the January–February total (as customs, the bundled data and every stated Jan–Feb level do)
+and there is no ``YYYY-01`` level. The relations only link periods of one calendar month (and
+January with February, through 2020-02), so the system splits into 11 small chains.
+
+Each chain is solved by weighted least squares, each relation weighted by its error:
+
+* a stated figure is exact up to its rounding: half a unit of its last stated decimal, as a
+  uniform error (sd = half-unit / √3);
+* a growth link also carries the revision of its base: customs computes the headline y/y
+  against the *revised* year-earlier level, while the level it links to is the first release.
+  Its sd is ``BASE_REVISION_SD`` (relative) times the base level, on top of the y/y's
+  rounding. The value was chosen on the stated levels of 2014–2018 (leave-one-out,
+  ``benchmarks/levels_eval.py``).
+
+A level the system does not pin down (e.g. imports in a month with exports y/y only, and no
+later relation) is not derived: a missing value stays missing. A level whose standard error
+exceeds ``MAX_RELATIVE_SE`` of itself is not derived either. When the same period states the
+other level and the balance, the level is their difference (``M = X − B``), exactly.
+
+Vintages (no look-ahead): the derivation is replayed at each release date ``r`` on the figures
+released up to and including ``r``; a derived row is dated ``r``, the date its last input
+became public. A level is emitted when it is first derivable, and again (a revision, a later
+``released``) when later figures move it by ``EMIT_TOLERANCE`` or more. Stated levels always
+win: no derived row is emitted for a (series, period) on or after the first release of a
+stated level for it. Rows whose ``source`` starts with ``"derived:"`` are outputs, never
+inputs, so the derivation can run on a store that already holds them.
+
+Also here: :func:`balance_discrepancies`, the check that a balance agrees with the stated
+levels of its period within rounding (which row, by how much).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from models.periods import is_target_period, year_earlier_periods
+
+__all__ = [
+    "BALANCE_SERIES",
+    "BASE_REVISION_SD",
+    "DERIVED_PREFIX",
+    "DISCREPANCY_COLUMNS",
+    "DRIFT_SD",
+    "EMIT_TOLERANCE",
+    "LEVEL_GROWTH",
+    "LEVEL_COLUMNS",
+    "MAX_RELATIVE_SE",
+    "balance_discrepancies",
+    "derive_levels",
+    "describe_discrepancy",
+    "is_derived",
+    "level_table",
+    "rounding_halfwidth",
+    "solve_levels",
+    "year_earlier_level",
+]
+
+#: level series -> the y/y series that links it to a year earlier
+LEVEL_GROWTH: dict[str, str] = {"exports_usd_bn": "exports_yoy", "imports_usd_bn": "imports_yoy"}
+BALANCE_SERIES = "balance_usd_bn"
+_EXPORTS, _IMPORTS = "exports_usd_bn", "imports_usd_bn"
+#: the prefix of every derived row's ``source``
+DERIVED_PREFIX = "derived:"
+#: relative sd of a growth link from the base's revision (1%); chosen on 2014–2018
+BASE_REVISION_SD = 0.01
+#: prior sd of a mean base revision per growth link (one per level series); 0 = none. Chosen
+#: on 2014–2018, where a drift did not help (benchmarks/levels_eval.py --grid)
+DRIFT_SD = 0.0
+#: a later vintage of a derived level is emitted when it moves by this much (USD bn) or more
+#: (well below the derivation's own error, ~1.4 bn on the stated levels of 2019–2026)
+EMIT_TOLERANCE = 0.5
+#: a level whose standard error exceeds this share of itself is left missing
+MAX_RELATIVE_SE = 0.05
+#: ``derive_levels`` returns the observation columns plus the standard error
+LEVEL_COLUMNS = ("series", "period", "value", "released", "source", "se")
+DISCREPANCY_COLUMNS = (
+    "period",
+    "exports_usd_bn",
+    "imports_usd_bn",
+    "balance_usd_bn",
+    "implied_balance",
+    "difference",
+    "tolerance",
+    "released",
+)
+_INPUT_SERIES = (*LEVEL_GROWTH, *LEVEL_GROWTH.values(), BALANCE_SERIES)
+
+
+def is_derived(source: object) -> bool:
+    """True for a row this module derived (its ``source`` starts with ``"derived:"``)."""
+    return isinstance(source, str) and source.startswith(DERIVED_PREFIX)
+
+
+@lru_cache(maxsize=65536)
+def rounding_halfwidth(value: float) -> float:
+    """Half a unit of the last decimal ``value`` is stated to (0.005 for 41.65, 0.5 for 173).
+
+    A float cannot say whether ``46.0`` was written ``46`` or ``46.0``: the shorter reading is
+    taken (the wider rounding), so a check built on it never flags a figure's own rounding.
+    """
+    v = abs(float(value))
+    for decimals in range(7):
+        scaled = v * 10**decimals
+        if abs(scaled - round(scaled)) < 1e-6 * max(1.0, scaled):
+            return 0.5 * 10.0**-decimals
+    return 0.5e-7
+
+
+def _latest(observations: pd.DataFrame, until: date | None = None) -> pd.DataFrame:
+    """The input rows (not derived), latest vintage per (series, period) released up to and
+    including ``until`` (all if None)."""
+    rows = observations
+    if until is not None:
+        rows = rows[rows["released"] <= until]
+    return rows.sort_values(["series", "period", "released"]).drop_duplicates(
+        ["series", "period"], keep="last"
+    )
+
+
+def _inputs(observations: pd.DataFrame) -> pd.DataFrame:
+    """The rows the derivation reads: its five series, not derived, ``released`` as dates."""
+    rows = observations[
+        observations["series"].isin(_INPUT_SERIES) & ~observations["source"].map(is_derived)
+    ].copy()
+    rows["released"] = pd.to_datetime(rows["released"]).dt.date
+    rows["period"] = rows["period"].astype(str)
+    rows["value"] = rows["value"].astype(float)
+    rows = rows[rows["value"].notna()]
+    # a January from 2020 is never a level period (the Jan-Feb figure sits on February)
+    keep = [is_target_period(pd.Period(p, freq="M")) for p in rows["period"]]
+    return rows[keep]
+
+
+def _chain(period: pd.Period) -> int:
+    """The chain a level period belongs to: its month, January sharing February's chain."""
+    return 2 if period.month == 1 else period.month
+
+
+@dataclass(frozen=True)
+class _Solution:
+    value: float
+    se: float
+
+
+_Key = tuple[str, pd.Period]
+_DRIFTS = tuple(LEVEL_GROWTH)  # one drift unknown per level series
+
+
+@dataclass
+class _Chain:
+    """One chain's weighted relations ``a·x + d·drift ≈ b`` over its (series, period)
+    unknowns ``x`` (rows already divided by their sd)."""
+
+    unknowns: list[_Key]
+    a: np.ndarray
+    b: np.ndarray
+    d: np.ndarray
+
+
+def _chain_system(
+    figures: Mapping[_Key, float],
+    scale: Mapping[_Key, float],
+    default_scale: float,
+    revision_sd: float,
+) -> _Chain:
+    """The relations among the figures of one chain (see the module docstring)."""
+    index: dict[_Key, int] = {}
+
+    def var(key: _Key) -> int:
+        return index.setdefault(key, len(index))
+
+    rows: list[tuple[dict[int, float], dict[int, float], float, float]] = []
+    for period in sorted({p for _, p in figures}):
+        for drift, (level, growth) in enumerate(LEVEL_GROWTH.items()):
+            if (level, period) in figures:
+                value = figures[(level, period)]
+                rows.append(({var((level, period)): 1.0}, {}, value, _rounding_sd(value)))
+            if (growth, period) in figures:
+                factor = 1.0 + figures[(growth, period)] / 100.0
+                base = [(level, b) for b in year_earlier_periods(period)]
+                coef = {var((level, period)): 1.0}
+                for key in base:
+                    coef[var(key)] = coef.get(var(key), 0.0) - factor
+                base_level = abs(sum(scale.get(key, default_scale) for key in base))
+                rounding = rounding_halfwidth(figures[(growth, period)]) / 100.0 / np.sqrt(3.0)
+                sd = max(np.hypot(revision_sd, rounding) * base_level, 1e-4)
+                rows.append((coef, {drift: -factor * base_level}, 0.0, sd))
+        if (BALANCE_SERIES, period) in figures:
+            value = figures[(BALANCE_SERIES, period)]
+            coef = {var((_EXPORTS, period)): 1.0, var((_IMPORTS, period)): -1.0}
+            rows.append((coef, {}, value, _rounding_sd(value)))
+    a = np.zeros((len(rows), len(index)))
+    d = np.zeros((len(rows), len(_DRIFTS)))
+    b = np.zeros(len(rows))
+    for i, (coef, drift_coef, rhs, sd) in enumerate(rows):
+        for j, c in coef.items():
+            a[i, j] = c / sd
+        for j, c in drift_coef.items():
+            d[i, j] = c / sd
+        b[i] = rhs / sd
+    return _Chain(sorted(index, key=index.get), a, b, d)
+
+
+def _rounding_sd(value: float) -> float:
+    """The sd of a stated figure's rounding error (uniform over ± half a unit)."""
+    return max(rounding_halfwidth(value) / np.sqrt(3.0), 1e-4)
+
+
+def _solve_chains(
+    chains: list[_Chain], drift_sd: float
+) -> tuple[dict[_Key, _Solution], np.ndarray]:
+    """Joint weighted least squares of the chains and the two drifts (Schur complement: the
+    chains only share the drifts), with a N(0, drift_sd²) prior on each drift.
+
+    Returns:
+        ({key: solution} for the unknowns the relations identify and whose se is within
+        MAX_RELATIVE_SE of a positive value, the drift estimates).
+    """
+    k = len(_DRIFTS)
+    parts = []
+    h = np.zeros((k, k)) if drift_sd <= 0 else np.eye(k) / drift_sd**2
+    g = np.zeros(k)
+    for chain in chains:
+        if chain.a.size == 0:
+            continue
+        m, n = chain.a.shape
+        u, s, vt = np.linalg.svd(chain.a, full_matrices=m < n)  # vt: every right vector
+        tol = s.max() * max(m, n) * 1e-12 if s.size else 0.0
+        rank = int(np.sum(s > tol))
+        ur = u[:, :rank]
+        pinv = vt[:rank].T / s[:rank] @ ur.T
+        if drift_sd > 0:
+            resid_d = chain.d - ur @ (ur.T @ chain.d)  # the drift columns off the chain's span
+            h += chain.d.T @ resid_d
+            g += resid_d.T @ chain.b
+        null = vt[rank:].T
+        identified = (
+            np.linalg.norm(null, axis=1) < 1e-8 if null.size else np.ones(len(chain.unknowns), bool)
+        )
+        parts.append((chain, pinv, identified))
+    drift_cov = np.linalg.pinv(h) if drift_sd > 0 else np.zeros((k, k))
+    drift = drift_cov @ g
+    out: dict[_Key, _Solution] = {}
+    for chain, pinv, identified in parts:
+        x = pinv @ (chain.b - chain.d @ drift)
+        spread = pinv @ chain.d
+        var = np.sum(pinv**2, axis=1) + np.einsum("ij,jk,ik->i", spread, drift_cov, spread)
+        se = np.sqrt(np.maximum(var, 0.0))
+        for j, key in enumerate(chain.unknowns):
+            if identified[j] and np.isfinite(x[j]) and x[j] > 0 and se[j] <= MAX_RELATIVE_SE * x[j]:
+                out[key] = _Solution(float(x[j]), float(se[j]))
+    return out, drift
+
+
+def _solve_figures(
+    by_chain: Mapping[int, Mapping[_Key, float]], revision_sd: float, drift_sd: float
+) -> tuple[dict[_Key, _Solution], np.ndarray]:
+    """Two passes: the growth links' sd (and drift coefficient) need the base level, first
+    guessed (the median stated level), then taken from the first pass."""
+    stated = [v for fig in by_chain.values() for (s, _), v in fig.items() if s in LEVEL_GROWTH]
+    default = float(np.median(stated)) if stated else 100.0
+    first, _ = _solve_chains(
+        [_chain_system(f, {}, default, revision_sd) for f in by_chain.values()], drift_sd
+    )
+    scale = {key: sol.value for key, sol in first.items()}
+    return _solve_chains(
+        [_chain_system(f, scale, default, revision_sd) for f in by_chain.values()], drift_sd
+    )
+
+
+def _exact_difference(
+    figures: Mapping[tuple[str, pd.Period], float], series: str, period: pd.Period
+) -> float | None:
+    """``X − B`` or ``M + B`` when the period states the other level and the balance."""
+    other = _IMPORTS if series == _EXPORTS else _EXPORTS
+    if (other, period) in figures and (BALANCE_SERIES, period) in figures:
+        balance = figures[(BALANCE_SERIES, period)]
+        level = figures[(other, period)]
+        return level - balance if series == _IMPORTS else level + balance
+    return None
+
+
+def _source(series: str, released: date, se: float, exact: bool) -> str:
+    if exact:
+        how = (
+            "stated exports minus the balance"
+            if series == _IMPORTS
+            else "stated imports plus the balance"
+        )
+        return f"{DERIVED_PREFIX} {how} of the same period"
+    return (
+        f"{DERIVED_PREFIX} least squares on y/y links, balances and stated levels released "
+        f"by {released.isoformat()} (se {se:.2f} bn)"
+    )
+
+
+def _by_chain(latest: pd.DataFrame, periods: Mapping[str, pd.Period]) -> dict[int, dict]:
+    """{chain: {(series, Period): value}} of the latest input rows."""
+    out: dict[int, dict[_Key, float]] = {}
+    for s, p, v, c in zip(
+        latest["series"], latest["period"], latest["value"], latest["chain"], strict=True
+    ):
+        out.setdefault(int(c), {})[(s, periods[p])] = float(v)
+    return out
+
+
+def _chained(observations: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.Period]]:
+    """The input rows with their chain number, and period text -> Period."""
+    rows = _inputs(observations)
+    periods = {p: pd.Period(p, freq="M") for p in rows["period"].unique()}
+    return rows.assign(chain=rows["period"].map(lambda p: _chain(periods[p]))), periods
+
+
+def solve_levels(
+    observations: pd.DataFrame,
+    until: date | None = None,
+    *,
+    revision_sd: float = BASE_REVISION_SD,
+    drift_sd: float = DRIFT_SD,
+) -> pd.DataFrame:
+    """Every level the figures released up to and including ``until`` (all if None) pin
+    down, stated or not: one vintage, no replay (:func:`derive_levels` gives the rows a store
+    takes). Pure.
+
+    Returns:
+        DataFrame with columns ``series, period, value, se, stated`` (``stated``: the input
+        holds this level; its ``value`` is then the least-squares fit, within rounding of the
+        stated figure unless the figures disagree), sorted by series and period. ``attrs
+        ["drift"]``: {level series: the estimated mean base revision per growth link}.
+    """
+    rows, periods = _chained(observations)
+    if until is not None:
+        rows = rows[rows["released"] <= until]
+    by_chain = _by_chain(_latest(rows), periods)
+    solved, drift = _solve_figures(by_chain, revision_sd, drift_sd)
+    figures = {key: v for fig in by_chain.values() for key, v in fig.items()}
+    out: list[dict[str, object]] = []
+    for (series, period), sol in solved.items():
+        exact = _exact_difference(figures, series, period)
+        out.append(
+            {
+                "series": series,
+                "period": str(period),
+                "value": exact if exact is not None else sol.value,
+                "se": 0.0 if exact is not None else sol.se,
+                "stated": (series, period) in figures,
+            }
+        )
+    frame = pd.DataFrame(out, columns=["series", "period", "value", "se", "stated"])
+    frame = frame.sort_values(["series", "period"]).reset_index(drop=True)
+    frame.attrs["drift"] = dict(zip(_DRIFTS, map(float, drift), strict=True))
+    return frame
+
+
+def derive_levels(
+    observations: pd.DataFrame,
+    *,
+    revision_sd: float = BASE_REVISION_SD,
+    drift_sd: float = DRIFT_SD,
+    tolerance: float = EMIT_TOLERANCE,
+) -> pd.DataFrame:
+    """The ``exports_usd_bn`` / ``imports_usd_bn`` rows the data implies but does not state.
+
+    Pure: ``observations`` (any observation frame: ``series, period, value, released,
+    source``; ``released`` as dates or ISO strings) is not modified. Rows of other series and
+    derived rows are ignored. See the module docstring for the method and the vintages.
+
+    Returns:
+        DataFrame with columns ``series, period, value, released, source, se`` (value rounded
+        to 0.01 USD bn; ``se`` the standard error of the least-squares value, USD bn), sorted
+        by series, period and released. ``released`` holds dates. From 2020 the ``YYYY-02``
+        rows are January–February totals and there are no ``YYYY-01`` rows.
+    """
+    rows, periods = _chained(observations)
+    if rows.empty:
+        return pd.DataFrame(columns=list(LEVEL_COLUMNS))
+    stated = rows[rows["series"].isin(list(LEVEL_GROWTH))]
+    first_stated = stated.groupby(["series", "period"])["released"].min().to_dict()
+    last_emitted: dict[tuple[str, str], float] = {}
+    out: list[dict[str, object]] = []
+    for released in sorted(rows["released"].unique()):
+        by_chain = _by_chain(_latest(rows[rows["released"] <= released]), periods)
+        solved, _ = _solve_figures(by_chain, revision_sd, drift_sd)
+        figures = {key: v for fig in by_chain.values() for key, v in fig.items()}
+        for (series, period), sol in sorted(solved.items(), key=lambda kv: kv[0][1]):
+            key = (series, str(period))
+            stated_on = first_stated.get(key)
+            if stated_on is not None and stated_on <= released:
+                continue
+            exact = _exact_difference(figures, series, period)
+            value = round(exact if exact is not None else sol.value, 2)
+            se = 0.0 if exact is not None else sol.se
+            previous = last_emitted.get(key)
+            if previous is not None and abs(value - previous) < tolerance:
+                continue
+            last_emitted[key] = value
+            out.append(
+                {
+                    "series": series,
+                    "period": str(period),
+                    "value": value,
+                    "released": released,
+                    "source": _source(series, released, se, exact is not None),
+                    "se": round(se, 3),
+                }
+            )
+    frame = pd.DataFrame(out, columns=list(LEVEL_COLUMNS))
+    return frame.sort_values(["series", "period", "released"]).reset_index(drop=True)
+
+
+def level_table(info: pd.DataFrame) -> pd.DataFrame:
+    """Exports and imports levels of an information set (one vintage per period, stated or
+    derived) side by side.
+
+    Returns:
+        DataFrame indexed by period text with float columns ``exports_usd_bn`` and
+        ``imports_usd_bn`` (NaN where neither stated nor derived), sorted by period.
+    """
+    rows = info[info["series"].isin(list(LEVEL_GROWTH))]
+    table = rows.pivot_table(index="period", columns="series", values="value", aggfunc="last")
+    return table.reindex(columns=list(LEVEL_GROWTH)).astype(float).sort_index()
+
+
+def year_earlier_level(levels: Mapping[str, float], period: pd.Period | str) -> float | None:
+    """The year-earlier base level of ``period`` from ``levels`` (period text -> USD bn): the
+    same period a year earlier, or for 2020-02 the sum of January and February 2019. None if
+    any month of the base is missing."""
+    p = pd.Period(period, freq="M")
+    values = [levels.get(str(b)) for b in year_earlier_periods(p)]
+    if any(v is None or not np.isfinite(v) for v in values):
+        return None
+    return float(sum(values))  # type: ignore[arg-type]
+
+
+def balance_discrepancies(observations: pd.DataFrame) -> pd.DataFrame:
+    """Periods whose balance disagrees with their stated levels by more than rounding.
+
+    Uses the latest vintage of each stated figure (derived rows are ignored). The tolerance
+    of a period is the sum of the three figures' rounding half-widths
+    (:func:`rounding_halfwidth`); e.g. ``213.92 − 172.18 = 41.74`` against a balance of
+    ``41.65`` is off by 0.09 where rounding allows 0.015.
+
+    Returns:
+        DataFrame with columns ``period, exports_usd_bn, imports_usd_bn, balance_usd_bn,
+        implied_balance, difference (balance − implied), tolerance, released`` (the latest of
+        the three figures' release dates), one row per disagreeing period, sorted by period.
+    """
+    rows = _latest(_inputs(observations))
+    wide = rows.pivot_table(index="period", columns="series", values="value", aggfunc="last")
+    dates = rows.pivot_table(index="period", columns="series", values="released", aggfunc="last")
+    need = [_EXPORTS, _IMPORTS, BALANCE_SERIES]
+    if any(c not in wide for c in need):
+        return pd.DataFrame(columns=list(DISCREPANCY_COLUMNS))
+    wide = wide.loc[:, need].dropna()
+    out: list[dict[str, object]] = []
+    for period, x, m, b in wide.itertuples():
+        implied = x - m
+        tolerance = sum(rounding_halfwidth(v) for v in (x, m, b))
+        difference = b - implied
+        if abs(difference) > tolerance + 1e-9:
+            out.append(
+                {
+                    "period": period,
+                    _EXPORTS: x,
+                    _IMPORTS: m,
+                    BALANCE_SERIES: b,
+                    "implied_balance": round(implied, 6),
+                    "difference": round(difference, 6),
+                    "tolerance": round(tolerance, 6),
+                    "released": max(dates.loc[period, need]),
+                }
+            )
+    return pd.DataFrame(out, columns=list(DISCREPANCY_COLUMNS))
+
+
+def describe_discrepancy(row: Mapping[str, object] | pd.Series) -> str:
+    """One line for a :func:`balance_discrepancies` row, e.g. ``2019-05: balance 41.65 but
+    exports 213.92 − imports 172.18 = 41.74 (off by -0.09 USD bn; rounding allows ±0.015)``."""
+    return (
+        f"{row['period']}: balance {row[BALANCE_SERIES]:g} but exports {row[_EXPORTS]:g} "
+        f"− imports {row[_IMPORTS]:g} = {row['implied_balance']:g} (off by "
+        f"{row['difference']:+.3g} USD bn; rounding allows ±{row['tolerance']:g})"
+    )
