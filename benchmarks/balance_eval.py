@@ -72,19 +72,7 @@ ENSEMBLES = {
 #: model sets whose weighted combination forecasts the surplus's remaining months (the first
 #: is the choice)
 SURPLUS_SETS = {"seasonal_arima": ["seasonal_arima"], "direct": DIRECT}
-PENDING = {
-    "seasonal_naive": "models.seasonal_naive:SeasonalNaiveForecaster",
-    "seasonal_arima": "models.seasonal_arima:SeasonalArimaForecaster",
-    "kr_balance": "models.balance_korea:KoreaBalanceForecaster",
-}
 SAMPLES = {"presample": ("2010-01", "2018-12"), "eval": ("2019-01", None)}
-
-
-def register_pending() -> None:
-    from models.registry import MODEL_PATHS
-
-    for alias, path in PENDING.items():
-        MODEL_PATHS.setdefault(alias, path)
 
 
 def older_rows() -> pd.DataFrame:
@@ -300,8 +288,8 @@ def main() -> None:  # noqa: PLR0915 - one report, step by step
     if not REFERENCE.is_dir():
         sys.exit(f"reference data not found at {REFERENCE}")
     warnings.simplefilter("ignore")
-    register_pending()
-    from forecasting.backtest import combine_at_origins, run_backtest
+    from forecasting.backtest import run_backtest
+    from forecasting.combination import combine_at_origins
     from forecasting.identity import identity_backtest
     from forecasting.observations import first_release_actuals
 
@@ -347,7 +335,7 @@ def main() -> None:  # noqa: PLR0915 - one report, step by step
     for label, member_set in ENSEMBLES.items():
         part = with_identity[with_identity["model"].isin(member_set)]
         comb = combine_at_origins(
-            part, ["ensemble", "ensemble_median"], obs, BALANCE, 24, actual=actual
+            part, ["ensemble", "ensemble_median"], obs, BALANCE, actual=actual
         )
         comb["model"] = comb["model"] + label
         combos.append(comb)

@@ -109,8 +109,13 @@ def run_backtest(
     dask_scheduler: str = "",
     progress: Callable[[int, int], None] | None = None,
     warmup: int | None = None,
+    extra_rows: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Run the backtest; see the module docstring.
+
+    ``extra_rows``: member rows computed elsewhere (a cross-target member such as the balance
+    identity: ``period, as_of, model, yhat``, bounds); those at this backtest's origins join
+    the fitted members' rows before the combination.
 
     ``warmup``: with an ensemble among ``aliases``, the fitted models are also run at this
     many months of origins before ``start`` (default: the longest combination window) so that
@@ -147,6 +152,13 @@ def run_backtest(
         ) as pool:
             futures = [pool.submit(_origin_task, o, fitted) for o in origins]
             parts = _collect((f.result() for f in as_completed(futures)), len(origins), progress)
+    if extra_rows is not None and not extra_rows.empty:
+        keys = {(o.period, o.as_of) for o in origins}
+        at = [
+            (str(p), a) in keys
+            for p, a in zip(extra_rows["period"], extra_rows["as_of"], strict=True)
+        ]
+        parts.append(extra_rows[at].assign(target=target))
     frame = pd.concat(parts, ignore_index=True)
     actual = first_release_actuals(observations, target)
     if combiners:

@@ -76,7 +76,9 @@ def member_forecasts(
     keep_fitted: bool = False,
 ) -> MemberForecasts:
     """Fit each model of ``aliases`` (none a combiner) on the information set as of ``as_of``
-    and forecast every target period from the last known one up to ``period``."""
+    and forecast every target period from the last known one up to ``period``. A cross-target
+    member (the balance identity) is not fitted here: its rows come from
+    :mod:`forecasting.cross_target`."""
     info = information_set(observations, as_of)
     target_p = pd.Period(period, freq="M")
     history = target_history(info, target)
@@ -96,6 +98,8 @@ def member_forecasts(
     fitted: dict[str, Forecaster] = {}
     for alias in aliases:
         cls = model_class(alias)
+        if getattr(cls, "cross_target", False):
+            continue  # computed from the other targets' forecasts (forecasting.cross_target)
         if cls.supports_exog and exog is None:
             exog = indicator_exog(info, exog_indicators(aliases), target_p)
         x = exog if cls.supports_exog else None

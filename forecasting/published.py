@@ -40,6 +40,10 @@ class PublishedModel:
     observations: pd.DataFrame  # every stored row released before as_of
     backtest_rows: pd.DataFrame  # member rows its combination was weighted by
     members: MemberForecasts | None = field(default=None, repr=False)
+    #: a cross-target member's inputs (the balance identity): {target: (model set, rows)}
+    inputs: dict[str, tuple[tuple[str, ...], pd.DataFrame]] | None = field(
+        default=None, repr=False
+    )
 
     def predict(self, requests: pd.DataFrame) -> pd.DataFrame:
         """Forecast each requested row: ``period`` (``YYYY-MM``, the target period) and an
@@ -82,6 +86,7 @@ class PublishedModel:
             self.aliases,
             self.backtest_rows,
             members=self.members if same else None,
+            inputs=self.inputs,
         )
         rows = fc.rows[(fc.rows["model"] == self.alias) & (fc.rows["period"] == period)]
         if rows.empty or rows["yhat"].isna().all():

@@ -38,6 +38,7 @@ from models.base import (
 )
 
 __all__ = [
+    "DEFAULT_BALANCE_MEMBERS",
     "DEFAULT_MEMBERS",
     "JAN_FEB_MEMBER",
     "Combination",
@@ -50,7 +51,8 @@ __all__ = [
     "jan_feb_centre",
 ]
 
-#: members of an ensemble built without ``members``.
+#: members of a stand-alone ensemble built without ``members`` (on a balance history:
+#: :data:`DEFAULT_BALANCE_MEMBERS`).
 DEFAULT_MEMBERS: tuple[str, ...] = (
     "naive",
     "arima",
@@ -60,6 +62,8 @@ DEFAULT_MEMBERS: tuple[str, ...] = (
     "ridge_ar",
     "seasonal_ratio",
 )
+#: members of a stand-alone ensemble on a balance history
+DEFAULT_BALANCE_MEMBERS: tuple[str, ...] = ("naive", "seasonal_naive", "seasonal_arima")
 
 
 #: the member a weighted combination defers to for January and February targets. Those prints
@@ -310,6 +314,7 @@ class EnsembleForecaster(Forecaster):
 
     alias = "ensemble"
     min_history = 3
+    series_kinds = frozenset({"yoy", "balance"})
     #: combining models form their forecast from other models' rows (see the module docstring)
     combines: ClassVar[bool] = True
     rule: ClassVar[CombinationRule] = CombinationRule("weighted", jan_feb_member=JAN_FEB_MEMBER)
@@ -323,6 +328,7 @@ class EnsembleForecaster(Forecaster):
         super().__init__()
         from models.registry import model_class
 
+        self._default_members = members is None
         members = list(DEFAULT_MEMBERS if members is None else members)
         if not members:
             raise ModelError(f"model {self.alias!r} needs at least one member")
@@ -346,10 +352,13 @@ class EnsembleForecaster(Forecaster):
         return [a for a in aliases if not getattr(model_class(a), "combines", False)]
 
     def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
+        from models.base import series_kind
         from models.registry import create_model
 
         self.failed_members = {}
         self.fitted_members = {}
+        if self._default_members and series_kind(history.name) == "balance":
+            self.members = list(DEFAULT_BALANCE_MEMBERS)
         for alias in self.members:
             try:
                 self.fitted_members[alias] = create_model(alias).fit(history, exog)

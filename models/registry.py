@@ -7,7 +7,14 @@ import importlib
 from models.base import Forecaster
 from models.errors import UnknownModelError
 
-__all__ = ["MODEL_PATHS", "UnknownModelError", "available_models", "create_model", "model_class"]
+__all__ = [
+    "MODEL_PATHS",
+    "UnknownModelError",
+    "available_models",
+    "create_model",
+    "is_cross_target",
+    "model_class",
+]
 
 #: alias -> "module:Class". Order is the display order.
 MODEL_PATHS: dict[str, str] = {
@@ -25,6 +32,10 @@ MODEL_PATHS: dict[str, str] = {
     "dfm": "models.dfm:DynamicFactorNowcaster",
     "twoyear_blend": "models.two_year_blend:TwoYearBlendForecaster",
     "kr_surprise": "models.korea_surprise:KoreaSurpriseForecaster",
+    "seasonal_naive": "models.seasonal_naive:SeasonalNaiveForecaster",
+    "seasonal_arima": "models.seasonal_arima:SeasonalArimaForecaster",
+    "kr_balance": "models.balance_korea:KoreaBalanceForecaster",
+    "identity": "models.identity_member:IdentityBalance",
 }
 
 
@@ -45,3 +56,8 @@ def model_class(alias: str) -> type[Forecaster]:
 
 def create_model(alias: str, **kwargs: object) -> Forecaster:
     return model_class(alias)(**kwargs)
+
+
+def is_cross_target(alias: str) -> bool:
+    """Whether ``alias`` is computed from other targets' forecasts (not fitted on its own)."""
+    return bool(getattr(model_class(alias), "cross_target", False))

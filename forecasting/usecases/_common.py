@@ -11,6 +11,7 @@ from forecasting.combination import split_models
 from forecasting.config import TARGETS
 from forecasting.errors import DataError
 from forecasting.service import Service
+from models.registry import MODEL_PATHS
 
 __all__ = ["checked_target", "data_as_of", "model_set"]
 
@@ -26,16 +27,32 @@ def checked_target(target: str) -> str:
     return target
 
 
-def model_set(service: Service, models: Sequence[str] | None) -> list[str]:
-    """The aliases to run (default: the configured set), each checked against the registry.
+def model_set(service: Service, target: str, models: Sequence[str] | None = None) -> list[str]:
+    """The aliases to run for ``target``: ``models`` (each must take the target's kind of
+    series), else the configured set less the models written for another kind (the balance
+    target takes its own models, the y/y targets theirs; combiners take any).
 
     Raises:
         UnknownModelError: an unknown alias (the message lists the known ones).
-        ModelError: combiners without a fitted model beside them.
+        ModelError: a model that does not take the target, or combiners without a member.
     """
     from forecasting.errors import ModelError
+    from models.base import series_kind
+    from models.registry import model_class
 
-    aliases = list(dict.fromkeys(models)) if models else list(service.settings.models.default)
+    kind = series_kind(target)
+    fits = lambda a: model_class(a).takes(kind) if kind else True  # noqa: E731
+    if models:
+        aliases = list(dict.fromkeys(models))
+        split_models(aliases)  # unknown aliases first, with the known ones listed
+        wrong = [a for a in aliases if not fits(a)]
+        if wrong:
+            raise ModelError(
+                f"{', '.join(wrong)} cannot forecast {target} (a {kind} series); "
+                f"models for it: {', '.join(a for a in MODEL_PATHS if fits(a))}"
+            )
+    else:
+        aliases = [a for a in service.settings.models.default if fits(a)]
     fitted, combiners = split_models(aliases)
     if combiners and not fitted:
         raise ModelError(

@@ -18,11 +18,14 @@ import pandas as pd
 
 from forecasting.backtest import BACKTEST_COLUMNS, data_fingerprint, run_backtest
 from forecasting.compare import scoreboard
+from forecasting.cross_target import YOY_INPUTS, headline, identity_in, identity_origin_rows
 from forecasting.metrics import accuracy_table, trailing_mae
+from forecasting.observations import first_release_dates
 from forecasting.service import Service
 from forecasting.usecases._common import checked_target, data_as_of, model_set
+from models.periods import target_periods
 
-__all__ = ["CHAMPION_WINDOW", "BacktestResult", "backtest", "write_backtest_csv"]
+__all__ = ["CHAMPION_WINDOW", "BacktestResult", "backtest", "stored_or_run", "write_backtest_csv"]
 
 Progress = Callable[[int, int], None]
 #: the champion of a target is the model with the best MAE over this many trailing periods
@@ -91,9 +94,17 @@ def backtest(
         ModelError: an unknown model alias.
     """
     checked_target(target)
-    aliases = model_set(service, models)
+    aliases = model_set(service, target, models)
     obs = service.observations.frame()
     t0 = time.perf_counter()
+    extra = None
+    if identity_in(target, aliases):  # the balance identity, from the y/y backtests
+        sets = {t: model_set(service, t) for t in YOY_INPUTS}
+        rows = {
+            t: stored_or_run(service, t, start, end, [headline(sets[t])], jobs, progress)
+            for t in YOY_INPUTS
+        }
+        extra = identity_origin_rows(obs, rows, sets, [str(p) for p in target_periods(start, end)])
     frame = run_backtest(
         obs,
         target,
@@ -104,6 +115,7 @@ def backtest(
         dask_scheduler=service.settings.backtest.dask_scheduler,
         progress=progress,
         warmup=warmup,
+        extra_rows=extra,
     )
     fingerprint = data_fingerprint(obs)
     service.backtests.save(fingerprint, frame)
@@ -123,6 +135,31 @@ def backtest(
         data_as_of=data_as_of(obs),
         seconds=time.perf_counter() - t0,
     )
+
+
+def stored_or_run(
+    service: Service,
+    target: str,
+    start: str,
+    end: str,
+    require: Sequence[str],
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    *,
+    models: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The stored backtest rows of ``target`` on this data, when the ``require``d models have a
+    row at every released period of ``[start, end]``; else the configured set backtested over
+    that range (and kept; ``models``: another set). Returns every row of the target it has."""
+    obs = service.observations.frame()
+    stored = service.backtests.load(data_fingerprint(obs), target)
+    released = set(first_release_dates(obs, target).index)
+    periods = [str(p) for p in target_periods(start, end) if str(p) in released]
+    have = stored.groupby("period")["model"].agg(set) if len(stored) else pd.Series(dtype=object)
+    if all(p in have.index and set(require) <= have[p] for p in periods):
+        return stored
+    run = backtest(service, target, start, end, models=models, jobs=jobs, progress=progress)
+    return pd.concat([stored[~stored["period"].isin(run.frame["period"])], run.frame])
 
 
 def write_backtest_csv(result: BacktestResult, path: Path) -> Path | None:

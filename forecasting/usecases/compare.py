@@ -60,7 +60,7 @@ def compare(
         DataError: an unknown target, no consensus stored, or no period with both.
     """
     checked_target(target)
-    aliases = model_set(service, models)
+    aliases = model_set(service, target, models)
     cons = service.consensus.best(target)
     if cons.empty:
         raise DataError(f"no consensus stored for {target}: forecasting consensus import F.csv")

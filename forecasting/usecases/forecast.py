@@ -17,13 +17,15 @@ import pandas as pd
 from forecasting.as_of import AsOfForecast, forecast_as_of
 from forecasting.backtest import data_fingerprint
 from forecasting.calendar import Release
-from forecasting.combination import split_models
+from forecasting.combination import rule_of, split_models
 from forecasting.compare import surprise_probability
+from forecasting.cross_target import BALANCE, YOY_INPUTS, headline, identity_in
 from forecasting.errors import DataError
-from forecasting.observations import information_set, target_history
+from forecasting.observations import first_release_dates, information_set, target_history
 from forecasting.published import PublishedModel
 from forecasting.service import Service
 from forecasting.usecases._common import checked_target, model_set
+from forecasting.usecases.backtest import stored_or_run
 from forecasting.usecases.news import factor_news
 from models.base import FORECAST_COLUMNS
 from models.periods import covered_months, not_a_target_period, parse_period
@@ -31,6 +33,8 @@ from models.periods import covered_months, not_a_target_period, parse_period
 __all__ = ["ForecastResult", "forecast_release"]
 
 ENSEMBLE_FIELDS = (*FORECAST_COLUMNS[1:], "model_minus_consensus", "p_beat")
+#: past periods whose identity errors a balance forecast without combiners still computes
+MIN_IDENTITY_WINDOW = 24
 
 
 @dataclass
@@ -60,6 +64,8 @@ class ForecastResult:
     computed: AsOfForecast = field(repr=False)
     known: pd.DataFrame = field(repr=False)  # the stored rows released before as_of
     backtest_rows: pd.DataFrame = field(repr=False)  # the member rows weights came from
+    #: a cross-target member's inputs: {target: (model set, backtest rows)}
+    inputs: dict[str, tuple[tuple[str, ...], pd.DataFrame]] | None = field(default=None, repr=False)
     indicators: pd.DataFrame | None = None
     news: pd.DataFrame | None = None
 
@@ -94,6 +100,7 @@ class ForecastResult:
             observations=self.known,
             backtest_rows=self.backtest_rows,
             members=self.computed.members,
+            inputs=self.inputs,
         )
 
     def as_dict(self) -> dict:
@@ -149,7 +156,7 @@ def forecast_release(
         ModelError: an unknown model alias.
     """
     checked_target(target)
-    aliases = model_set(service, models)
+    aliases = model_set(service, target, models)
     now = today or date.today()  # "now" for the look-back rule: the caller's, else the clock's
     today = today or as_of or now
     as_of_date = as_of or today + timedelta(days=1)
@@ -174,6 +181,7 @@ def forecast_release(
         str(r.period) for r in cal.released_between(last, today) if r.period < release.period
     ]
     fingerprint = data_fingerprint(obs)
+    inputs = _identity_inputs(service, aliases, as_of_date, progress)
     stored = service.backtests.load(fingerprint, target)
     computed = forecast_as_of(
         obs,
@@ -182,12 +190,14 @@ def forecast_release(
         as_of_date,
         aliases,
         stored,
+        inputs=inputs,
         jobs=service.settings.backtest.jobs,
         progress=progress,
     )
-    if not computed.new_backtest_rows.empty:
-        service.backtests.save(fingerprint, computed.new_backtest_rows)
-        stored = pd.concat([stored, computed.new_backtest_rows], ignore_index=True)
+    for rows_run in (computed.new_backtest_rows, *computed.new_inputs.values()):
+        if not rows_run.empty:
+            service.backtests.save(fingerprint, rows_run)
+    stored = pd.concat([stored, computed.new_backtest_rows], ignore_index=True)
     consensus = service.consensus.value(target, target_p, as_of_date)
     rows = _release_rows(computed.rows, target_p, aliases, consensus)
     fc = ForecastResult(
@@ -207,6 +217,7 @@ def forecast_release(
         computed=computed,
         known=obs[obs["released"] < as_of_date].reset_index(drop=True),
         backtest_rows=stored,
+        inputs=inputs,
     )
     ens = fc.ensemble
     if ens is not None:
@@ -220,6 +231,36 @@ def forecast_release(
     if "dfm" in fitted:
         fc.news = factor_news(service, obs, info, history, target, target_p, as_of_date)
     return fc
+
+
+def _identity_inputs(
+    service: Service,
+    aliases: list[str],
+    as_of: date,
+    progress: Callable[[int, int], None] | None,
+) -> dict[str, tuple[tuple[str, ...], pd.DataFrame]] | None:
+    """For the balance identity: the y/y targets' model sets and backtest rows over the
+    combination window before ``as_of`` (the y/y backtests and the balance's own, identity
+    included, run where the store lacks them). None for a target without the identity."""
+    if not identity_in(BALANCE, aliases):
+        return None
+    fitted, combiners = split_models(aliases)
+    window = max((rule_of(a).window for a in combiners), default=MIN_IDENTITY_WINDOW)
+    obs = service.observations.frame()
+    released = first_release_dates(obs, BALANCE)
+    before = sorted(p for p, d in released.items() if d < as_of)[-window:]
+    if not before:
+        return None
+    lo, hi = before[0], before[-1]
+    jobs = service.settings.backtest.jobs
+    sets = {t: tuple(model_set(service, t)) for t in YOY_INPUTS}
+    rows = {
+        t: stored_or_run(service, t, lo, hi, [headline(sets[t])], jobs, progress)
+        for t in YOY_INPUTS
+    }
+    if combiners:
+        stored_or_run(service, BALANCE, lo, hi, fitted, jobs, progress, models=aliases)
+    return {t: (sets[t], rows[t]) for t in YOY_INPUTS}
 
 
 def _period(text: str) -> pd.Period:
