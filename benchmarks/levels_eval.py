@@ -34,13 +34,12 @@ REFERENCE = ROOT.parent / "shared" / "data" / "reference" / "china_trade_monthly
 SNAPSHOT = ROOT / "forecasting" / "snapshot" / "china_trade_observations.csv"
 sys.path.insert(0, str(ROOT))
 
+from forecasting.balance_check import balance_discrepancies, describe_discrepancy  # noqa: E402
 from forecasting.levels import (  # noqa: E402
     BASE_REVISION_SD,
     DRIFT_SD,
     LEVEL_GROWTH,
-    balance_discrepancies,
     derive_levels,
-    describe_discrepancy,
     is_derived,
     solve_levels,
 )

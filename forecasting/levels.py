@@ -38,35 +38,42 @@ win: no derived row is emitted for a (series, period) on or after the first rele
 stated level for it. Rows whose ``source`` starts with ``"derived:"`` are outputs, never
 inputs, so the derivation can run on a store that already holds them.
 
-Also here: :func:`balance_discrepancies`, the check that a balance agrees with the stated
-levels of its period within rounding (which row, by how much).
+The check that a balance agrees with the stated levels of its period is in
+:mod:`forecasting.balance_check`; the linear algebra in :mod:`forecasting.levels_solver`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from forecasting.levels_solver import (
+    BALANCE_SERIES,
+    DRIFT_SERIES,
+    EXPORTS_LEVEL,
+    IMPORTS_LEVEL,
+    LEVEL_GROWTH,
+    MAX_RELATIVE_SE,
+    LevelKey,
+    rounding_halfwidth,
+    solve_figures,
+)
+from forecasting.observations import DERIVED_PREFIX
 from models.periods import is_target_period, year_earlier_periods
 
 __all__ = [
     "BALANCE_SERIES",
     "BASE_REVISION_SD",
     "DERIVED_PREFIX",
-    "DISCREPANCY_COLUMNS",
     "DRIFT_SD",
     "EMIT_TOLERANCE",
     "LEVEL_GROWTH",
     "LEVEL_COLUMNS",
     "MAX_RELATIVE_SE",
-    "balance_discrepancies",
     "derive_levels",
-    "describe_discrepancy",
     "is_derived",
     "level_table",
     "rounding_halfwidth",
@@ -74,12 +81,6 @@ __all__ = [
     "year_earlier_level",
 ]
 
-#: level series -> the y/y series that links it to a year earlier
-LEVEL_GROWTH: dict[str, str] = {"exports_usd_bn": "exports_yoy", "imports_usd_bn": "imports_yoy"}
-BALANCE_SERIES = "balance_usd_bn"
-_EXPORTS, _IMPORTS = "exports_usd_bn", "imports_usd_bn"
-#: the prefix of every derived row's ``source``
-DERIVED_PREFIX = "derived:"
 #: relative sd of a growth link from the base's revision (1%); chosen on 2014–2018
 BASE_REVISION_SD = 0.01
 #: prior sd of a mean base revision per growth link (one per level series); 0 = none. Chosen
@@ -88,20 +89,8 @@ DRIFT_SD = 0.0
 #: a later vintage of a derived level is emitted when it moves by this much (USD bn) or more
 #: (well below the derivation's own error, ~1.4 bn on the stated levels of 2019–2026)
 EMIT_TOLERANCE = 0.5
-#: a level whose standard error exceeds this share of itself is left missing
-MAX_RELATIVE_SE = 0.05
 #: ``derive_levels`` returns the observation columns plus the standard error
 LEVEL_COLUMNS = ("series", "period", "value", "released", "source", "se")
-DISCREPANCY_COLUMNS = (
-    "period",
-    "exports_usd_bn",
-    "imports_usd_bn",
-    "balance_usd_bn",
-    "implied_balance",
-    "difference",
-    "tolerance",
-    "released",
-)
 _INPUT_SERIES = (*LEVEL_GROWTH, *LEVEL_GROWTH.values(), BALANCE_SERIES)
 
 
@@ -110,22 +99,7 @@ def is_derived(source: object) -> bool:
     return isinstance(source, str) and source.startswith(DERIVED_PREFIX)
 
 
-@lru_cache(maxsize=65536)
-def rounding_halfwidth(value: float) -> float:
-    """Half a unit of the last decimal ``value`` is stated to (0.005 for 41.65, 0.5 for 173).
-
-    A float cannot say whether ``46.0`` was written ``46`` or ``46.0``: the shorter reading is
-    taken (the wider rounding), so a check built on it never flags a figure's own rounding.
-    """
-    v = abs(float(value))
-    for decimals in range(7):
-        scaled = v * 10**decimals
-        if abs(scaled - round(scaled)) < 1e-6 * max(1.0, scaled):
-            return 0.5 * 10.0**-decimals
-    return 0.5e-7
-
-
-def _latest(observations: pd.DataFrame, until: date | None = None) -> pd.DataFrame:
+def latest_rows(observations: pd.DataFrame, until: date | None = None) -> pd.DataFrame:
     """The input rows (not derived), latest vintage per (series, period) released up to and
     including ``until`` (all if None)."""
     rows = observations
@@ -136,7 +110,7 @@ def _latest(observations: pd.DataFrame, until: date | None = None) -> pd.DataFra
     )
 
 
-def _inputs(observations: pd.DataFrame) -> pd.DataFrame:
+def input_rows(observations: pd.DataFrame) -> pd.DataFrame:
     """The rows the derivation reads: its five series, not derived, ``released`` as dates."""
     rows = observations[
         observations["series"].isin(_INPUT_SERIES) & ~observations["source"].map(is_derived)
@@ -155,147 +129,15 @@ def _chain(period: pd.Period) -> int:
     return 2 if period.month == 1 else period.month
 
 
-@dataclass(frozen=True)
-class _Solution:
-    value: float
-    se: float
-
-
-_Key = tuple[str, pd.Period]
-_DRIFTS = tuple(LEVEL_GROWTH)  # one drift unknown per level series
-
-
-@dataclass
-class _Chain:
-    """One chain's weighted relations ``a·x + d·drift ≈ b`` over its (series, period)
-    unknowns ``x`` (rows already divided by their sd)."""
-
-    unknowns: list[_Key]
-    a: np.ndarray
-    b: np.ndarray
-    d: np.ndarray
-
-
-def _chain_system(
-    figures: Mapping[_Key, float],
-    scale: Mapping[_Key, float],
-    default_scale: float,
-    revision_sd: float,
-) -> _Chain:
-    """The relations among the figures of one chain (see the module docstring)."""
-    index: dict[_Key, int] = {}
-
-    def var(key: _Key) -> int:
-        return index.setdefault(key, len(index))
-
-    rows: list[tuple[dict[int, float], dict[int, float], float, float]] = []
-    for period in sorted({p for _, p in figures}):
-        for drift, (level, growth) in enumerate(LEVEL_GROWTH.items()):
-            if (level, period) in figures:
-                value = figures[(level, period)]
-                rows.append(({var((level, period)): 1.0}, {}, value, _rounding_sd(value)))
-            if (growth, period) in figures:
-                factor = 1.0 + figures[(growth, period)] / 100.0
-                base = [(level, b) for b in year_earlier_periods(period)]
-                coef = {var((level, period)): 1.0}
-                for key in base:
-                    coef[var(key)] = coef.get(var(key), 0.0) - factor
-                base_level = abs(sum(scale.get(key, default_scale) for key in base))
-                rounding = rounding_halfwidth(figures[(growth, period)]) / 100.0 / np.sqrt(3.0)
-                sd = max(np.hypot(revision_sd, rounding) * base_level, 1e-4)
-                rows.append((coef, {drift: -factor * base_level}, 0.0, sd))
-        if (BALANCE_SERIES, period) in figures:
-            value = figures[(BALANCE_SERIES, period)]
-            coef = {var((_EXPORTS, period)): 1.0, var((_IMPORTS, period)): -1.0}
-            rows.append((coef, {}, value, _rounding_sd(value)))
-    a = np.zeros((len(rows), len(index)))
-    d = np.zeros((len(rows), len(_DRIFTS)))
-    b = np.zeros(len(rows))
-    for i, (coef, drift_coef, rhs, sd) in enumerate(rows):
-        for j, c in coef.items():
-            a[i, j] = c / sd
-        for j, c in drift_coef.items():
-            d[i, j] = c / sd
-        b[i] = rhs / sd
-    return _Chain(sorted(index, key=index.get), a, b, d)
-
-
-def _rounding_sd(value: float) -> float:
-    """The sd of a stated figure's rounding error (uniform over ± half a unit)."""
-    return max(rounding_halfwidth(value) / np.sqrt(3.0), 1e-4)
-
-
-def _solve_chains(
-    chains: list[_Chain], drift_sd: float
-) -> tuple[dict[_Key, _Solution], np.ndarray]:
-    """Joint weighted least squares of the chains and the two drifts (Schur complement: the
-    chains only share the drifts), with a N(0, drift_sd²) prior on each drift.
-
-    Returns:
-        ({key: solution} for the unknowns the relations identify and whose se is within
-        MAX_RELATIVE_SE of a positive value, the drift estimates).
-    """
-    k = len(_DRIFTS)
-    parts = []
-    h = np.zeros((k, k)) if drift_sd <= 0 else np.eye(k) / drift_sd**2
-    g = np.zeros(k)
-    for chain in chains:
-        if chain.a.size == 0:
-            continue
-        m, n = chain.a.shape
-        u, s, vt = np.linalg.svd(chain.a, full_matrices=m < n)  # vt: every right vector
-        tol = s.max() * max(m, n) * 1e-12 if s.size else 0.0
-        rank = int(np.sum(s > tol))
-        ur = u[:, :rank]
-        pinv = vt[:rank].T / s[:rank] @ ur.T
-        if drift_sd > 0:
-            resid_d = chain.d - ur @ (ur.T @ chain.d)  # the drift columns off the chain's span
-            h += chain.d.T @ resid_d
-            g += resid_d.T @ chain.b
-        null = vt[rank:].T
-        identified = (
-            np.linalg.norm(null, axis=1) < 1e-8 if null.size else np.ones(len(chain.unknowns), bool)
-        )
-        parts.append((chain, pinv, identified))
-    drift_cov = np.linalg.pinv(h) if drift_sd > 0 else np.zeros((k, k))
-    drift = drift_cov @ g
-    out: dict[_Key, _Solution] = {}
-    for chain, pinv, identified in parts:
-        x = pinv @ (chain.b - chain.d @ drift)
-        spread = pinv @ chain.d
-        var = np.sum(pinv**2, axis=1) + np.einsum("ij,jk,ik->i", spread, drift_cov, spread)
-        se = np.sqrt(np.maximum(var, 0.0))
-        for j, key in enumerate(chain.unknowns):
-            if identified[j] and np.isfinite(x[j]) and x[j] > 0 and se[j] <= MAX_RELATIVE_SE * x[j]:
-                out[key] = _Solution(float(x[j]), float(se[j]))
-    return out, drift
-
-
-def _solve_figures(
-    by_chain: Mapping[int, Mapping[_Key, float]], revision_sd: float, drift_sd: float
-) -> tuple[dict[_Key, _Solution], np.ndarray]:
-    """Two passes: the growth links' sd (and drift coefficient) need the base level, first
-    guessed (the median stated level), then taken from the first pass."""
-    stated = [v for fig in by_chain.values() for (s, _), v in fig.items() if s in LEVEL_GROWTH]
-    default = float(np.median(stated)) if stated else 100.0
-    first, _ = _solve_chains(
-        [_chain_system(f, {}, default, revision_sd) for f in by_chain.values()], drift_sd
-    )
-    scale = {key: sol.value for key, sol in first.items()}
-    return _solve_chains(
-        [_chain_system(f, scale, default, revision_sd) for f in by_chain.values()], drift_sd
-    )
-
-
 def _exact_difference(
     figures: Mapping[tuple[str, pd.Period], float], series: str, period: pd.Period
 ) -> float | None:
     """``X − B`` or ``M + B`` when the period states the other level and the balance."""
-    other = _IMPORTS if series == _EXPORTS else _EXPORTS
+    other = IMPORTS_LEVEL if series == EXPORTS_LEVEL else EXPORTS_LEVEL
     if (other, period) in figures and (BALANCE_SERIES, period) in figures:
         balance = figures[(BALANCE_SERIES, period)]
         level = figures[(other, period)]
-        return level - balance if series == _IMPORTS else level + balance
+        return level - balance if series == IMPORTS_LEVEL else level + balance
     return None
 
 
@@ -303,7 +145,7 @@ def _source(series: str, released: date, se: float, exact: bool) -> str:
     if exact:
         how = (
             "stated exports minus the balance"
-            if series == _IMPORTS
+            if series == IMPORTS_LEVEL
             else "stated imports plus the balance"
         )
         return f"{DERIVED_PREFIX} {how} of the same period"
@@ -315,7 +157,7 @@ def _source(series: str, released: date, se: float, exact: bool) -> str:
 
 def _by_chain(latest: pd.DataFrame, periods: Mapping[str, pd.Period]) -> dict[int, dict]:
     """{chain: {(series, Period): value}} of the latest input rows."""
-    out: dict[int, dict[_Key, float]] = {}
+    out: dict[int, dict[LevelKey, float]] = {}
     for s, p, v, c in zip(
         latest["series"], latest["period"], latest["value"], latest["chain"], strict=True
     ):
@@ -325,7 +167,7 @@ def _by_chain(latest: pd.DataFrame, periods: Mapping[str, pd.Period]) -> dict[in
 
 def _chained(observations: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.Period]]:
     """The input rows with their chain number, and period text -> Period."""
-    rows = _inputs(observations)
+    rows = input_rows(observations)
     periods = {p: pd.Period(p, freq="M") for p in rows["period"].unique()}
     return rows.assign(chain=rows["period"].map(lambda p: _chain(periods[p]))), periods
 
@@ -350,8 +192,8 @@ def solve_levels(
     rows, periods = _chained(observations)
     if until is not None:
         rows = rows[rows["released"] <= until]
-    by_chain = _by_chain(_latest(rows), periods)
-    solved, drift = _solve_figures(by_chain, revision_sd, drift_sd)
+    by_chain = _by_chain(latest_rows(rows), periods)
+    solved, drift = solve_figures(by_chain, revision_sd, drift_sd)
     figures = {key: v for fig in by_chain.values() for key, v in fig.items()}
     out: list[dict[str, object]] = []
     for (series, period), sol in solved.items():
@@ -367,7 +209,7 @@ def solve_levels(
         )
     frame = pd.DataFrame(out, columns=["series", "period", "value", "se", "stated"])
     frame = frame.sort_values(["series", "period"]).reset_index(drop=True)
-    frame.attrs["drift"] = dict(zip(_DRIFTS, map(float, drift), strict=True))
+    frame.attrs["drift"] = dict(zip(DRIFT_SERIES, map(float, drift), strict=True))
     return frame
 
 
@@ -398,8 +240,8 @@ def derive_levels(
     last_emitted: dict[tuple[str, str], float] = {}
     out: list[dict[str, object]] = []
     for released in sorted(rows["released"].unique()):
-        by_chain = _by_chain(_latest(rows[rows["released"] <= released]), periods)
-        solved, _ = _solve_figures(by_chain, revision_sd, drift_sd)
+        by_chain = _by_chain(latest_rows(rows[rows["released"] <= released]), periods)
+        solved, _ = solve_figures(by_chain, revision_sd, drift_sd)
         figures = {key: v for fig in by_chain.values() for key, v in fig.items()}
         for (series, period), sol in sorted(solved.items(), key=lambda kv: kv[0][1]):
             key = (series, str(period))
@@ -449,54 +291,3 @@ def year_earlier_level(levels: Mapping[str, float], period: pd.Period | str) -> 
     if any(v is None or not np.isfinite(v) for v in values):
         return None
     return float(sum(values))  # type: ignore[arg-type]
-
-
-def balance_discrepancies(observations: pd.DataFrame) -> pd.DataFrame:
-    """Periods whose balance disagrees with their stated levels by more than rounding.
-
-    Uses the latest vintage of each stated figure (derived rows are ignored). The tolerance
-    of a period is the sum of the three figures' rounding half-widths
-    (:func:`rounding_halfwidth`); e.g. ``213.92 − 172.18 = 41.74`` against a balance of
-    ``41.65`` is off by 0.09 where rounding allows 0.015.
-
-    Returns:
-        DataFrame with columns ``period, exports_usd_bn, imports_usd_bn, balance_usd_bn,
-        implied_balance, difference (balance − implied), tolerance, released`` (the latest of
-        the three figures' release dates), one row per disagreeing period, sorted by period.
-    """
-    rows = _latest(_inputs(observations))
-    wide = rows.pivot_table(index="period", columns="series", values="value", aggfunc="last")
-    dates = rows.pivot_table(index="period", columns="series", values="released", aggfunc="last")
-    need = [_EXPORTS, _IMPORTS, BALANCE_SERIES]
-    if any(c not in wide for c in need):
-        return pd.DataFrame(columns=list(DISCREPANCY_COLUMNS))
-    wide = wide.loc[:, need].dropna()
-    out: list[dict[str, object]] = []
-    for period, x, m, b in wide.itertuples():
-        implied = x - m
-        tolerance = sum(rounding_halfwidth(v) for v in (x, m, b))
-        difference = b - implied
-        if abs(difference) > tolerance + 1e-9:
-            out.append(
-                {
-                    "period": period,
-                    _EXPORTS: x,
-                    _IMPORTS: m,
-                    BALANCE_SERIES: b,
-                    "implied_balance": round(implied, 6),
-                    "difference": round(difference, 6),
-                    "tolerance": round(tolerance, 6),
-                    "released": max(dates.loc[period, need]),
-                }
-            )
-    return pd.DataFrame(out, columns=list(DISCREPANCY_COLUMNS))
-
-
-def describe_discrepancy(row: Mapping[str, object] | pd.Series) -> str:
-    """One line for a :func:`balance_discrepancies` row, e.g. ``2019-05: balance 41.65 but
-    exports 213.92 − imports 172.18 = 41.74 (off by -0.09 USD bn; rounding allows ±0.015)``."""
-    return (
-        f"{row['period']}: balance {row[BALANCE_SERIES]:g} but exports {row[_EXPORTS]:g} "
-        f"− imports {row[_IMPORTS]:g} = {row['implied_balance']:g} (off by "
-        f"{row['difference']:+.3g} USD bn; rounding allows ±{row['tolerance']:g})"
-    )

@@ -32,7 +32,11 @@ from forecasting.validation import (
     validate_observations,
 )
 
+#: the ``source`` of a figure the service derived rather than a report stated
+DERIVED_PREFIX = "derived:"
+
 __all__ = [
+    "DERIVED_PREFIX",
     "ImportResult",
     "ObservationStore",
     "against_store",
@@ -131,6 +135,10 @@ class ObservationStore:
                 self._cache = stored_rows(conn).loc[:, list(OBSERVATION_COLUMNS)]
         return self._cache.copy()
 
+    def invalidate(self) -> None:
+        """Forget the cached rows (another writer changed the store)."""
+        self._cache = None
+
     def information_set(self, as_of: date) -> pd.DataFrame:
         return information_set(self.frame(), as_of)
 
@@ -202,6 +210,9 @@ class ObservationStore:
         skipped = 0
         with write_transaction(self.engine) as conn:
             stored = stored_rows(conn, set(frame["series"]))
+            # a derived figure (forecasting.derived) gives way to a stated one at its key
+            derived = stored[stored["source"].str.startswith(DERIVED_PREFIX)]
+            stored = stored.drop(index=derived.index)
             if fill_only:
                 new, unchanged, skipped = _fill_missing_periods(frame, stored)
                 conflicts: list[Problem] = []
@@ -209,6 +220,18 @@ class ObservationStore:
                 new, unchanged, conflicts = against_store(frame, stored)
             all_problems = sorted(problems + conflicts, key=lambda p: p.line or 0)
             raise_problems(all_problems, where)
+            keys = set(zip(new["series"], new["period"], new["released"], strict=True))
+            ids = [
+                int(i)
+                for i, k in zip(
+                    derived["id"],
+                    zip(derived["series"], derived["period"], derived["released"], strict=True),
+                    strict=True,
+                )
+                if k in keys
+            ]
+            if ids:
+                conn.execute(observations_table.delete().where(observations_table.c.id.in_(ids)))
             added = insert_rows(conn, new)
         self._cache = None
         return ImportResult(added=added, unchanged=unchanged, skipped=skipped)

@@ -13,11 +13,11 @@ import pandas as pd  # noqa: E402
 __all__ = ["fan_chart_png", "forecast_vs_actual_png", "residuals_png", "scoreboard_png"]
 
 
-def _finish(fig: plt.Figure, ax: plt.Axes, title: str, path: Path) -> Path:
-    """Zero line, title, axis label and legend; save the PNG and free the figure."""
+def _finish(fig: plt.Figure, ax: plt.Axes, title: str, path: Path, unit: str = "% y/y") -> Path:
+    """Zero line, title, axis label (``unit``) and legend; save the PNG and free the figure."""
     ax.axhline(0, color="grey", lw=0.5)
     ax.set_title(title)
-    ax.set_ylabel("% y/y")
+    ax.set_ylabel(unit)
     ax.legend(loc="best", fontsize=8)
     return _save(fig, path)
 
@@ -35,7 +35,11 @@ def _x(periods: pd.Series) -> pd.DatetimeIndex:
 
 
 def forecast_vs_actual_png(
-    rows: pd.DataFrame, title: str, path: Path, consensus: pd.Series | None = None
+    rows: pd.DataFrame,
+    title: str,
+    path: Path,
+    consensus: pd.Series | None = None,
+    unit: str = "% y/y",
 ) -> Path:
     """Backtest rows of one model: actual, forecast and its 80%/95% bands (and consensus)."""
     rows = rows.sort_values("period")
@@ -55,7 +59,7 @@ def forecast_vs_actual_png(
     if consensus is not None and not consensus.empty:
         c = consensus.reindex(rows["period"].to_numpy())
         ax.plot(x, c.to_numpy(), "D", color="tab:orange", ms=4, label="consensus")
-    return _finish(fig, ax, title, path)
+    return _finish(fig, ax, title, path, unit)
 
 
 def residuals_png(rows: pd.DataFrame, title: str, path: Path) -> Path:
@@ -84,6 +88,7 @@ def fan_chart_png(
     consensus: float | None = None,
     actual: float | None = None,
     months_shown: int = 48,
+    unit: str = "% y/y",
 ) -> Path:
     """History, the ensemble's forecast path with 80%/95% fans, consensus and actual points.
 
@@ -114,7 +119,7 @@ def fan_chart_png(
         )
     if actual is not None:
         ax.plot([last], [actual], "*", color="tab:red", ms=12, label=f"actual {actual:+.1f}")
-    return _finish(fig, ax, title, path)
+    return _finish(fig, ax, title, path, unit)
 
 
 def scoreboard_png(board: pd.DataFrame, title: str, path: Path) -> Path:

@@ -41,9 +41,7 @@ class PublishedModel:
     backtest_rows: pd.DataFrame  # member rows its combination was weighted by
     members: MemberForecasts | None = field(default=None, repr=False)
     #: a cross-target member's inputs (the balance identity): {target: (model set, rows)}
-    inputs: dict[str, tuple[tuple[str, ...], pd.DataFrame]] | None = field(
-        default=None, repr=False
-    )
+    inputs: dict[str, tuple[tuple[str, ...], pd.DataFrame]] | None = field(default=None, repr=False)
 
     def predict(self, requests: pd.DataFrame) -> pd.DataFrame:
         """Forecast each requested row: ``period`` (``YYYY-MM``, the target period) and an

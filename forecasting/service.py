@@ -85,6 +85,10 @@ def open_service(settings: Settings | None = None) -> Service:
     if service.snapshot_load is not None:
         service.warnings.extend(service.snapshot_load.warnings)
     service.warnings.extend(load_data_directories(service))
+    from forecasting.derived import refresh_derived_levels
+
+    service.warnings.extend(refresh_derived_levels(engine))
+    service.observations.invalidate()  # the derived rows may have changed
     return service
 
 

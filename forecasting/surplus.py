@@ -1,6 +1,7 @@
 """The year's trade surplus: months released so far, the projection, and P(record).
 
-``project_surplus`` is the pure function behind ``forecasting surplus``: given the balances
+``project_surplus`` is the pure function behind ``forecasting surplus`` (the use case is
+:mod:`forecasting.usecases.surplus`): given the balances
 first released for a year (as known at ``as_of``), the forecasts of the year's remaining target
 periods, the previous years' totals and the levels, it returns a :class:`SurplusProjection`.
 
@@ -38,21 +39,16 @@ import pandas as pd
 from scipy import stats
 
 from forecasting.errors import DataError, ModelError
-from forecasting.levels import BALANCE_SERIES, LEVEL_GROWTH, solve_levels, year_earlier_level
-from models.base import Forecaster
-from models.periods import full_year_periods, next_target_periods, target_periods
+from forecasting.levels import year_earlier_level
+from models.periods import full_year_periods, next_target_periods
 
 __all__ = [
     "DRAWS",
     "MONTH_CORRELATION",
     "SurplusProjection",
-    "default_surplus_year",
-    "first_release_balances",
     "full_year_growth",
     "project_surplus",
-    "remaining_forecasts",
     "simulate_paths",
-    "surplus_projection",
     "surplus_year_check",
     "unreleased_periods",
     "year_totals",
@@ -326,104 +322,4 @@ def project_surplus(  # noqa: PLR0913 - one projection, all its inputs
             f"{draws} joint paths: split-normal months from their 80% bands, Gaussian copula "
             f"with correlation {rho}^|i-j| between remaining months"
         ),
-    )
-
-
-def first_release_balances(observations: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """Each period's first-release balance among the rows released before ``as_of``. Pure.
-
-    Returns:
-        DataFrame with columns ``period, value, released``, sorted by period.
-    """
-    rows = observations[
-        (observations["series"] == BALANCE_SERIES) & (observations["released"] < as_of)
-    ]
-    rows = rows.sort_values(["period", "released"]).drop_duplicates("period", keep="first")
-    return rows.loc[:, ["period", "value", "released"]].reset_index(drop=True)
-
-
-def default_surplus_year(observations: pd.DataFrame, as_of: date) -> int:
-    """The year of the latest balance released before ``as_of`` (``surplus`` without
-    ``--year``: right after a December release, the year just completed).
-
-    Raises:
-        DataError: no balance was released before ``as_of``.
-    """
-    balances = first_release_balances(observations, as_of)
-    if balances.empty:
-        raise DataError(f"no balance_usd_bn figures released before {as_of}: nothing to sum")
-    return int(str(balances["period"].max())[:4])
-
-
-def remaining_forecasts(
-    observations: pd.DataFrame,
-    periods: Sequence[str],
-    as_of: date,
-    model: Forecaster | None = None,
-) -> pd.DataFrame:
-    """Balance forecasts of ``periods`` (the unreleased target periods of a year, in order)
-    from the information set at ``as_of``, by ``model`` (default ``seasonal_arima``, chosen
-    on 2010–2018) fitted on the balance history before the first of them.
-
-    Returns:
-        the model's forecast frame (``period, yhat, yhat_lo_80, ...``) restricted to
-        ``periods``.
-    """
-    from forecasting.observations import information_set, target_history
-    from models.seasonal_arima import SeasonalArimaForecaster
-
-    history = target_history(information_set(observations, as_of), BALANCE_SERIES)
-    history = history[history.index < pd.Period(periods[0], freq="M")].dropna()
-    if history.empty:
-        raise DataError(f"no balance_usd_bn history before {periods[0]} as of {as_of}")
-    history = history.reindex(pd.period_range(history.index[0], history.index[-1], freq="M"))
-    horizon = len(target_periods(history.index[-1] + 1, pd.Period(periods[-1], freq="M")))
-    model = SeasonalArimaForecaster() if model is None else model
-    frame = model.fit(history).predict(horizon)
-    return frame[frame["period"].isin(list(periods))].reset_index(drop=True)
-
-
-def surplus_projection(
-    observations: pd.DataFrame,
-    year: int,
-    as_of: date,
-    *,
-    model: Forecaster | None = None,
-    yoy_forecasts: Mapping[str, Mapping[str, float]] | None = None,
-    rho: float = MONTH_CORRELATION,
-    draws: int = DRAWS,
-    seed: int = 0,
-) -> SurplusProjection:
-    """:func:`project_surplus` on an observation frame (any vintages) as known at ``as_of``:
-    the first-release balances, ``remaining_forecasts`` for the unreleased periods, the
-    levels the figures pin down (:func:`forecasting.levels.solve_levels`) and the first-release
-    y/y. Pure over the frame (no store, no tracking).
-
-    Raises:
-        DataError: a year with no data or beyond the horizon.
-    """
-    from forecasting.observations import first_release_actuals
-
-    known = observations[observations["released"] < as_of]
-    balances = first_release_balances(observations, as_of)
-    values = dict(zip(balances["period"].astype(str), balances["value"], strict=True))
-    surplus_year_check(year, values, as_of)
-    todo = unreleased_periods(year, values)
-    remaining = remaining_forecasts(observations, todo, as_of, model) if todo else None
-    solved = solve_levels(known)
-    levels = {
-        s: dict(zip(g["period"], g["value"], strict=True)) for s, g in solved.groupby("series")
-    }
-    yoy = {s: first_release_actuals(known, s).to_dict() for s in LEVEL_GROWTH.values()}
-    return project_surplus(
-        year,
-        as_of,
-        balances,
-        remaining,
-        levels=levels,
-        yoy=yoy,
-        yoy_forecasts=yoy_forecasts,
-        rho=rho,
-        draws=draws,
-        seed=seed,
     )

@@ -20,8 +20,19 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
-#: a fast model set: two fitted models and the two combinations
-FAST = ["naive", "seasonal_ratio", "ridge_ar", "ensemble", "ensemble_median"]
+#: a fast model set: per target three members and the two combinations (the y/y targets:
+#: naive, seasonal_ratio, ridge_ar; the balance: naive, seasonal_naive, identity)
+FAST = [
+    "naive",
+    "seasonal_ratio",
+    "ridge_ar",
+    "seasonal_naive",
+    "identity",
+    "ensemble",
+    "ensemble_median",
+]
+#: FAST as the y/y targets run it
+FAST_YOY = ["naive", "seasonal_ratio", "ridge_ar", "ensemble", "ensemble_median"]
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import typer
 from rich.text import Text
 
 from forecasting import __version__
-from forecasting.cli import backtest, consensus, data, evaluate, forecast, schedule, ui
+from forecasting.cli import backtest, consensus, data, evaluate, forecast, schedule, surplus, ui
 from forecasting.cli import run as run_cmd
 from forecasting.cli._common import err_console, say
 from forecasting.errors import ForecastingError
@@ -41,6 +41,7 @@ app.command("ledger")(forecast.ledger_command)
 app.command("compare")(evaluate.compare_command)
 app.command("score")(evaluate.score_command)
 app.command("run")(run_cmd.run_command)
+app.command("surplus")(surplus.surplus_command)
 app.command("calendar")(schedule.calendar_command)
 app.command("ui")(ui.ui_command)
 

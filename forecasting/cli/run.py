@@ -36,6 +36,11 @@ def run_command(
 
         job = main_job(svc, models=aliases, progress=progress)
     console.print(run_table(job))
+    if job.surplus is not None:
+        from forecasting.render_surplus import surplus_panel
+
+        for renderable in surplus_panel(job.surplus):
+            console.print(renderable)
     for r in job.runs:
         if r.forecast.missing_periods:
             warn(

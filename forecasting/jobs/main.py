@@ -8,8 +8,9 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
+from forecasting.cross_target import BALANCE
 from forecasting.errors import TrackingError
 from forecasting.jobs.record import Recorded, record_forecast
 from forecasting.service import Service
@@ -40,9 +41,14 @@ class TargetRun:
 
 @dataclass
 class JobResult:
+    """``surplus``: the year's surplus projected with the same data (when the balance is a
+    target), and its MLflow run."""
+
     job_id: str
     runs: list[TargetRun]
     seconds: float
+    surplus: object | None = None  # forecasting.surplus.SurplusProjection
+    surplus_run_id: str | None = None
 
     @property
     def tracking_errors(self) -> list[str]:
@@ -86,7 +92,27 @@ def main_job(
         if recorded.run_id is not None:
             _track(service, run)
         runs.append(run)
-    return JobResult(job_id, runs, time.perf_counter() - t0)
+    job = JobResult(job_id, runs, time.perf_counter() - t0)
+    if BALANCE in [r.target for r in runs]:
+        _surplus(service, job, today)
+    job.seconds = time.perf_counter() - t0
+    return job
+
+
+def _surplus(service: Service, job: JobResult, today: date) -> None:
+    """The year's surplus as known at the job's as_of, logged to MLflow (a failure to log
+    leaves the projection and says so)."""
+    from forecasting import tracking
+    from forecasting.usecases.surplus import first_release_balances, surplus
+
+    as_of = today + timedelta(days=1)
+    job.surplus = surplus(service, as_of=as_of)
+    balances = first_release_balances(service.observations.frame(), as_of)
+    try:
+        job.surplus_run_id = tracking.log_surplus(service.settings, job.surplus, balances)
+    except TrackingError as exc:
+        run = next(r for r in job.runs if r.target == BALANCE)
+        run.tracking_error = run.tracking_error or str(exc)
 
 
 def _track(service: Service, run: TargetRun) -> None:

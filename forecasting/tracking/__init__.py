@@ -10,6 +10,7 @@ so that callers record the work elsewhere first and catch the logging up later.
 ``log_forecast(settings, result)``     a forecast: headline metrics, rows, fan chart
 ``log_compare(settings, result)``      a comparison with the consensus: the scoreboard
 ``log_score(settings, result)``        a released period's forecasts scored
+``log_surplus(settings, projection)``  the year's surplus, with the cumulative chart
 ``log_catch_up(settings, job, rows)``  a ledger job logged after an MLflow outage
 ``register_published(...)``            every model as published; the champion alias
 ``load_registered(settings, target)``  a registered model back, as a pyfunc
@@ -39,6 +40,7 @@ from forecasting.tracking.runs import (
     log_forecast,
 )
 from forecasting.tracking.scores import log_compare, log_score
+from forecasting.tracking.surplus import log_surplus
 
 __all__ = [
     "CHAMPION",
@@ -55,6 +57,7 @@ __all__ = [
     "log_compare",
     "log_forecast",
     "log_score",
+    "log_surplus",
     "predict_registered",
     "register_published",
     "registered_model_name",

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from forecasting.config import Settings
+from forecasting.series import SERIES
 from forecasting.tracking._run import ACCURACY_METRICS, Run, board_metrics, headline_model
 from forecasting.tracking._store import (
     connected,
@@ -99,6 +100,7 @@ def log_backtest(
                         f"{title}: forecast vs actual",
                         child.file("forecast_vs_actual.png"),
                         r.consensus,
+                        SERIES[r.target].unit,
                     )
                     residuals_png(rows, title, child.file("residuals.png"))
 
@@ -193,6 +195,7 @@ def fan_chart(settings: Settings, fc: Any) -> Path:
         f"{fc.target} {fc.covers}: forecast as of {fc.as_of}",
         chart_dir / f"fan_{fc.target}_{fc.period}.png",
         consensus=fc.consensus,
+        unit=SERIES[fc.target].unit,
     )
 
 

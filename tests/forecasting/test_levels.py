@@ -8,10 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecasting.balance_check import balance_discrepancies, describe_discrepancy
 from forecasting.levels import (
-    balance_discrepancies,
     derive_levels,
-    describe_discrepancy,
     is_derived,
     rounding_halfwidth,
     solve_levels,

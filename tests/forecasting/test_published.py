@@ -10,16 +10,16 @@ import pytest
 from forecasting.errors import DataError
 from forecasting.published import PUBLISHED_COLUMNS
 from forecasting.usecases import forecast_release
-from tests.conftest import FAST
+from tests.conftest import FAST_YOY
 
 
 @pytest.fixture
 def forecast(service):  # noqa: ANN001, ANN201
-    return forecast_release(service, "exports_yoy", today=date(2026, 11, 29), models=FAST)
+    return forecast_release(service, "exports_yoy", today=date(2026, 11, 29), models=FAST_YOY)
 
 
 def test_each_model_predicts_the_published_figures(forecast) -> None:
-    for alias in FAST:
+    for alias in FAST_YOY:
         got = forecast.published(alias).predict(pd.DataFrame({"period": ["2026-11"]}))
         assert list(got.columns) == list(PUBLISHED_COLUMNS)
         want = forecast.rows.set_index("model").loc[alias]
@@ -33,7 +33,7 @@ def test_each_model_predicts_the_published_figures(forecast) -> None:
 def test_an_earlier_as_of_refits_on_what_was_public_then(service, forecast) -> None:
     model = forecast.published("ensemble")
     got = model.predict(pd.DataFrame({"period": ["2025-12"], "as_of": ["2026-01-13"]}))
-    direct = forecast_release(service, "exports_yoy", as_of=date(2026, 1, 13), models=FAST)
+    direct = forecast_release(service, "exports_yoy", as_of=date(2026, 1, 13), models=FAST_YOY)
     want = direct.rows.set_index("model").loc["ensemble"]
     assert got.iloc[0]["yhat"] == pytest.approx(want["yhat"], abs=1e-9)
     assert got.iloc[0]["as_of"] == "2026-01-13"

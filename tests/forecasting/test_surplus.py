@@ -12,15 +12,14 @@ from scipy import stats
 
 from forecasting.errors import DataError, ModelError
 from forecasting.surplus import (
-    default_surplus_year,
     full_year_growth,
     project_surplus,
     simulate_paths,
-    surplus_projection,
     unreleased_periods,
     year_totals,
 )
 from forecasting.surplus_chart import cumulative_path, surplus_chart
+from forecasting.usecases.surplus import default_surplus_year, surplus_projection
 from models.periods import full_year_periods
 
 Z80, Z95 = 1.2815515655446004, 1.959963984540054

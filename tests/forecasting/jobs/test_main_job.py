@@ -19,7 +19,7 @@ def test_the_job_records_every_forecast_with_its_run(published) -> None:
     svc = published.service()
     ledger = svc.ledger.frame()
     job = published.job
-    assert [r.forecast.period for r in job.runs] == ["2026-11", "2026-11"]
+    assert [r.forecast.period for r in job.runs] == ["2026-11"] * 3
     assert len(ledger) == job.ledger_rows == sum(len(r.forecast.rows) for r in job.runs)
     assert ledger["mlflow_run_id"].notna().all()
     client = mlflow.MlflowClient(tracking_uri=svc.settings.mlflow.tracking_uri)

@@ -18,7 +18,7 @@ from forecasting.jobs import (
     record_missed,
 )
 from forecasting.service import open_service
-from tests.conftest import FAST, add_print
+from tests.conftest import FAST_YOY, add_print
 
 
 def test_mlflow_outage_loses_nothing_and_is_caught_up(fast_project, monkeypatch) -> None:
@@ -28,13 +28,14 @@ def test_mlflow_outage_loses_nothing_and_is_caught_up(fast_project, monkeypatch)
     monkeypatch.delenv("MLFLOW_TRACKING_URI")
     svc = open_service()
     ledger = svc.ledger.frame()
-    assert len(ledger) == 2 * len(FAST) and ledger["mlflow_run_id"].isna().all()
+    assert len(ledger) == 3 * len(FAST_YOY) and ledger["mlflow_run_id"].isna().all()
     assert set(ledger["job_id"]) == {
         "pre-release:2026-11:v1:exports_yoy",
         "pre-release:2026-11:v1:imports_yoy",
+        "pre-release:2026-11:v1:balance_usd_bn",
     }
 
-    assert catch_up_tracking() == 2
+    assert catch_up_tracking() == 3
     after = svc.ledger.frame()
     assert after["mlflow_run_id"].notna().all()
     pd.testing.assert_frame_equal(
@@ -50,7 +51,7 @@ def test_mlflow_outage_loses_nothing_and_is_caught_up(fast_project, monkeypatch)
     run_ids = pre_release_job("2026-11", today=date(2026, 11, 29))
     assert all(run_ids)
     second = svc.ledger.frame()
-    assert len(second) == 4 * len(FAST)
+    assert len(second) == 6 * len(FAST_YOY)
     assert {j.split(":")[2] for j in second["job_id"]} == {"v1", "v2"}
     pd.testing.assert_frame_equal(second.iloc[: len(after)], after)
 
@@ -71,6 +72,9 @@ def test_post_release_scores_once_the_actual_is_in(fast_project) -> None:
     with pytest.raises(NotReleasedError):
         post_release_job("2026-09", deadline="2026-10-15T12:00:00+08:00")
     add_print(svc, "2026-09", "2026-10-13", exports_yoy=7.0, imports_yoy=1.0)
+    with pytest.raises(NotReleasedError, match="balance_usd_bn 2026-09"):  # every target's
+        post_release_job("2026-09", deadline="2026-10-15T12:00:00+08:00")
+    add_print(svc, "2026-09", "2026-10-13", balance_usd_bn=110.0)
     assert post_release_job("2026-09", deadline="2026-10-15T12:00:00+08:00") == 2
     record_missed("2026-07")
     assert missed_releases(svc) == ["2026-07"]

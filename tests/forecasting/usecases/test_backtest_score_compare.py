@@ -16,13 +16,13 @@ from forecasting.usecases import (
     score_period,
     write_backtest_csv,
 )
-from tests.conftest import FAST, add_print
+from tests.conftest import FAST_YOY, add_print
 
 
 def test_backtest_scores_models_and_the_consensus_and_keeps_the_rows(service, tmp_path) -> None:
-    res = backtest(service, "exports_yoy", "2018-01", "2018-09", models=FAST, jobs=2)
-    assert res.models == tuple(FAST) and (res.start, res.end) == ("2018-01", "2018-09")
-    assert res.frame.groupby("period")["model"].apply(list).map(lambda m: m == FAST).all()
+    res = backtest(service, "exports_yoy", "2018-01", "2018-09", models=FAST_YOY, jobs=2)
+    assert res.models == tuple(FAST_YOY) and (res.start, res.end) == ("2018-01", "2018-09")
+    assert res.frame.groupby("period")["model"].apply(list).map(lambda m: m == FAST_YOY).all()
     assert res.frame["actual"].notna().all() and res.failures.empty
     # the 2016-2018 Reuters polls are bundled: every period has one, the board says so
     board = res.board
@@ -35,7 +35,7 @@ def test_backtest_scores_models_and_the_consensus_and_keeps_the_rows(service, tm
         .abs()
         .mean()
     )
-    for model in FAST:
+    for model in FAST_YOY:
         g = res.frame[res.frame["model"] == model]
         mae = (g["yhat"] - g["actual"]).abs().mean()
         assert board.loc[model, "mae"] == pytest.approx(mae)

@@ -15,14 +15,14 @@ from forecasting.observations import first_release_dates
 from forecasting.origin import member_forecasts
 from forecasting.usecases import backtest, forecast_release
 from models.ensemble import EnsembleForecaster, jan_feb_centre
-from tests.conftest import FAST, SHARED
+from tests.conftest import FAST_YOY, SHARED
 
 
 def test_next_due_names_missing_periods_and_is_json_ready(service) -> None:
-    res = forecast_release(service, "exports_yoy", today=date(2026, 11, 29), models=FAST)
+    res = forecast_release(service, "exports_yoy", today=date(2026, 11, 29), models=FAST_YOY)
     assert res.period == "2026-11" and res.release.basis == "estimated"
     assert res.missing_periods == ["2026-09", "2026-10"]
-    assert list(res.rows["model"]) == FAST and res.rows["yhat"].notna().all()
+    assert list(res.rows["model"]) == FAST_YOY and res.rows["yhat"].notna().all()
     assert res.consensus is None and res.rows["p_beat"].isna().all()
     assert not res.look_back  # as of tomorrow: a forecast before the release
     payload = json.loads(json.dumps(res.as_dict(), default=str))
@@ -32,7 +32,7 @@ def test_next_due_names_missing_periods_and_is_json_ready(service) -> None:
 
 
 def test_as_of_with_consensus_and_already_released(service) -> None:
-    res = forecast_release(service, "exports_yoy", as_of=date(2026, 1, 13), models=FAST)
+    res = forecast_release(service, "exports_yoy", as_of=date(2026, 1, 13), models=FAST_YOY)
     assert res.period == "2025-12" and res.consensus == 3.1 and res.missing_periods == []
     assert res.look_back
     ens = res.ensemble
@@ -52,7 +52,7 @@ def test_the_weights_come_from_the_errors_known_at_as_of(service) -> None:
     as_of = date(2025, 6, 5)
     obs = service.observations.frame()
     assert service.backtests.load(data_fingerprint(obs), "exports_yoy").empty
-    res = forecast_release(service, "exports_yoy", as_of=as_of, models=FAST)
+    res = forecast_release(service, "exports_yoy", as_of=as_of, models=FAST_YOY)
     stored = service.backtests.load(data_fingerprint(obs), "exports_yoy")
     released = first_release_dates(obs, "exports_yoy")
     last24 = sorted(p for p, d in released.items() if d < as_of)[-24:]
@@ -62,15 +62,15 @@ def test_the_weights_come_from_the_errors_known_at_as_of(service) -> None:
     # the trimming keeps the better half: one of the three fitted members gets no weight
     assert sorted(v > 0 for v in res.weights.values()) == [False, True, True]
     # a second forecast on the same data reuses the stored rows: same figures
-    again = forecast_release(service, "exports_yoy", as_of=as_of, models=FAST)
+    again = forecast_release(service, "exports_yoy", as_of=as_of, models=FAST_YOY)
     pd.testing.assert_frame_equal(again.rows, res.rows)
 
 
 def test_the_combination_equals_the_backtest_at_the_same_origin(service) -> None:
     """One combination path: the live forecast as of a release's eve gives the backtest's row."""
-    bt = backtest(service, "exports_yoy", "2025-01", "2025-06", models=FAST, jobs=1)
+    bt = backtest(service, "exports_yoy", "2025-01", "2025-06", models=FAST_YOY, jobs=1)
     row = bt.frame[(bt.frame["period"] == "2025-06") & (bt.frame["model"] == "ensemble")].iloc[0]
-    fc = forecast_release(service, "exports_yoy", as_of=row["as_of"], models=FAST)
+    fc = forecast_release(service, "exports_yoy", as_of=row["as_of"], models=FAST_YOY)
     ens = fc.rows.set_index("model").loc["ensemble"]
     for col in ("yhat", "yhat_lo_80", "yhat_hi_80", "yhat_lo_95", "yhat_hi_95"):
         assert ens[col] == pytest.approx(row[col], abs=1e-9)
