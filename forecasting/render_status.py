@@ -101,13 +101,7 @@ def last_release_renderables(result) -> list:  # noqa: ANN001 - LastReleaseResul
         out.append(
             Text(f"last release with a consensus: {period}, released {release}: {head}", "bold")
         )
-        table = Table(
-            title=Text(
-                "each model's forecast made before it ("
-                + "; ".join(f"{r.target}: {r.made_by}" for r in group)
-                + ")"
-            )
-        )
+        table = Table(title=Text("each model's forecast made before it, from " + _made_by(group)))
         table.add_column("model", no_wrap=True)
         for r in group:
             for col in ("forecast", "P(beat)", "closer"):
@@ -143,6 +137,20 @@ def last_release_renderables(result) -> list:  # noqa: ANN001 - LastReleaseResul
                 )
             )
     return out
+
+
+def _made_by(group: list) -> str:
+    from forecasting.usecases.last_release import MADE_BY
+
+    texts = []
+    for r in group:
+        text = MADE_BY[r.made_by]
+        if r.made_by != "ledger":
+            text += f" (figures released before {r.eve})"
+        texts.append(text)
+    if len(set(texts)) == 1:
+        return texts[0]
+    return "; ".join(f"{r.target}: {t}" for r, t in zip(group, texts, strict=True))
 
 
 def _short(target: str) -> str:

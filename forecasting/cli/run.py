@@ -1,13 +1,25 @@
-"""``forecasting run``: the main job, and the table a user reads first."""
+"""``forecasting run``: the main job, and the screen a user reads first: the forecast table, the
+last release with a consensus against the models, and what data is overdue.
+``forecasting last-release``: that comparison alone."""
 
 from __future__ import annotations
 
+import json
 import time
+from datetime import date
 from typing import Annotated
 
 import typer
 
-from forecasting.cli._common import console, models_option, open_store, progress_bar, say, warn
+from forecasting.cli._common import (
+    console,
+    models_option,
+    open_store,
+    progress_bar,
+    progress_task,
+    say,
+    warn,
+)
 from forecasting.errors import TrackingError
 from forecasting.masking import mask_secrets
 
@@ -36,6 +48,7 @@ def run_command(
 
         job = main_job(svc, models=aliases, progress=progress)
     console.print(run_table(job))
+    _print_currency(job.last_release, job.data_status, job.last_release_error)
     for r in job.runs:
         if r.forecast.missing_periods:
             warn(
@@ -63,3 +76,46 @@ def run_command(
         "Review the runs in the MLflow UI: forecasting ui "
         f"(tracking URI {mask_secrets(svc.settings.mlflow.tracking_uri)})"
     )
+
+
+def _print_currency(last, status, error: str | None = None) -> None:  # noqa: ANN001
+    """The last release with a consensus against the models, then the one-line summary of
+    what is overdue (if anything is)."""
+    from forecasting.render_status import last_release_renderables
+
+    if last is not None:
+        for renderable in last_release_renderables(last):
+            console.print(renderable)
+    if error:
+        warn(f"the last release with a consensus could not be shown: {error}")
+    summary = None if status is None else status.summary()
+    if summary:
+        say(summary, style="yellow")
+
+
+def last_release_command(
+    target: Annotated[str | None, typer.Option(help="Only this target.")] = None,
+    models: Annotated[str | None, typer.Option(help="Comma-separated model aliases.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """The last release with both a consensus and an actual: each model's forecast made
+    before it, who was closer and P(beat) as it was, and what data is overdue."""
+    from forecasting.usecases import data_status, last_release
+
+    aliases = models_option(models)
+    svc = open_store()
+    today = date.today()
+    with progress_bar() as prog:
+        cb = progress_task(prog, "forecasts as of the eve of the release")
+        result = last_release(
+            svc,
+            today=today,
+            targets=None if target is None else [target],
+            models=aliases,
+            progress=cb,
+        )
+    status = data_status(svc, today)
+    if as_json:
+        print(json.dumps(result.as_dict() | {"data_overdue": status.summary()}))
+        return
+    _print_currency(result, status)

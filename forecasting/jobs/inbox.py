@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from forecasting.config import load_settings
+from forecasting.config import Settings, load_settings
 from forecasting.errors import DataError, NotReleasedError, TrackingError
 from forecasting.inbox import (
     SETTLE_SECONDS,
@@ -28,7 +28,7 @@ from forecasting.inbox import (
 from forecasting.scheduler.event_log import EventLog
 from forecasting.service import Service, open_service
 
-__all__ = ["DATA_INBOX_JOB_ID", "InboxRun", "data_inbox_job", "process_inbox"]
+__all__ = ["DATA_INBOX_JOB_ID", "InboxRun", "data_inbox_job", "log_overdue", "process_inbox"]
 
 DATA_INBOX_JOB_ID = "data-inbox"
 
@@ -130,7 +130,12 @@ def data_inbox_job(config_path: str | None = None, today: date | None = None) ->
     run = process_inbox(service, settings.data.inbox, today=day, log=log, score=score)
     taken = len(run.imported) + len(run.rejected)
     if taken:
-        summary = overdue_summary(service, day)
-        if summary:
-            log.write("overdue", DATA_INBOX_JOB_ID, summary)
+        log_overdue(settings, DATA_INBOX_JOB_ID, overdue_summary(service, day))
     return taken
+
+
+def log_overdue(settings: Settings, job_id: str, summary: str | None) -> None:
+    """The one-line summary of what data is overdue as an ``overdue`` event of ``job_id`` in
+    the scheduler's log (nothing when nothing is overdue)."""
+    if summary:
+        EventLog.for_state_dir(settings.service.state_dir).write("overdue", job_id, summary)

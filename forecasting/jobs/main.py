@@ -1,6 +1,9 @@
 """The main job: per target, backtest the recent window, forecast the next release, record
 it (ledger, then MLflow at once) and register every model as published, the champion by its
-backtest. ``forecasting run`` and the scheduler's pre-release job run it."""
+backtest. ``forecasting run`` and the scheduler's pre-release job run it. Its result also
+carries the last release with a consensus against the models (:func:`~forecasting.usecases.
+last_release`) and how current the data is (:func:`~forecasting.usecases.data_status`), the
+screen ``forecasting run`` prints under the forecast table."""
 
 from __future__ import annotations
 
@@ -10,10 +13,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from forecasting.errors import TrackingError
+from forecasting.errors import ForecastingError, TrackingError
 from forecasting.jobs.record import Recorded, record_forecast
 from forecasting.service import Service
-from forecasting.usecases import BacktestResult, ForecastResult, backtest, forecast_release
+from forecasting.usecases import (
+    BacktestResult,
+    DataStatus,
+    ForecastResult,
+    LastReleaseResult,
+    backtest,
+    data_status,
+    forecast_release,
+    last_release,
+)
 from models.periods import target_periods
 
 __all__ = ["JobResult", "TargetRun", "main_job"]
@@ -40,9 +52,15 @@ class TargetRun:
 
 @dataclass
 class JobResult:
+    """``last_release``: the last release with a consensus against the models (None if it
+    could not be made: ``last_release_error`` says why); ``data_status``: what is overdue."""
+
     job_id: str
     runs: list[TargetRun]
     seconds: float
+    last_release: LastReleaseResult | None = None
+    data_status: DataStatus | None = None
+    last_release_error: str | None = None
 
     @property
     def tracking_errors(self) -> list[str]:
@@ -86,7 +104,13 @@ def main_job(
         if recorded.run_id is not None:
             _track(service, run)
         runs.append(run)
-    return JobResult(job_id, runs, time.perf_counter() - t0)
+    result = JobResult(job_id, runs, 0.0, data_status=data_status(service, today))
+    try:
+        result.last_release = last_release(service, today=today, targets=targets, models=models)
+    except ForecastingError as exc:  # the job's forecasts are recorded; this screen is extra
+        result.last_release_error = str(exc)
+    result.seconds = time.perf_counter() - t0
+    return result
 
 
 def _track(service: Service, run: TargetRun) -> None:

@@ -20,6 +20,7 @@ from forecasting.usecases.backtest import (
 from forecasting.usecases.compare import CompareResult, compare
 from forecasting.usecases.data_status import DataStatus, data_status, overdue_summary
 from forecasting.usecases.forecast import ForecastResult, forecast_release
+from forecasting.usecases.last_release import LastReleaseResult, last_release
 from forecasting.usecases.score import ScoreResult, score_period
 
 __all__ = [
@@ -28,11 +29,13 @@ __all__ = [
     "CompareResult",
     "DataStatus",
     "ForecastResult",
+    "LastReleaseResult",
     "ScoreResult",
     "backtest",
     "compare",
     "data_status",
     "forecast_release",
+    "last_release",
     "overdue_summary",
     "score_period",
     "write_backtest_csv",
