@@ -93,13 +93,15 @@ def last_release_renderables(result) -> list:  # noqa: ANN001 - LastReleaseResul
         out.append(Text("no release yet has both a consensus and an actual in the store"))
         return out
     for period, group in result.by_period().items():
-        head = "; ".join(
-            f"{r.target} actual {r.actual:+.1f} vs consensus {r.consensus:+.1f} ({r.source})"
-            for r in group
-        )
-        release = group[0].release
         out.append(
-            Text(f"last release with a consensus: {period}, released {release}: {head}", "bold")
+            Text(f"last release with a consensus: {period}, released {group[0].release}", "bold")
+        )
+        out.extend(
+            Text(
+                f"  {r.target} actual {r.actual:+.1f} vs consensus {r.consensus:+.1f} ({r.source})",
+                "bold",
+            )
+            for r in group
         )
         table = Table(title=Text("each model's forecast made before it, from " + _made_by(group)))
         table.add_column("model", no_wrap=True)

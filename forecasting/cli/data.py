@@ -126,4 +126,4 @@ def data_status_command(
         print(json.dumps(status.as_dict()))
         return
     for renderable in status_renderables(status, inbox=svc.settings.data.inbox):
-        console.print(renderable)
+        console.print(renderable, soft_wrap=not hasattr(renderable, "columns"))

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from forecasting.cli._common import (
     console,
@@ -85,7 +86,7 @@ def _print_currency(last, status, error: str | None = None) -> None:  # noqa: AN
 
     if last is not None:
         for renderable in last_release_renderables(last):
-            console.print(renderable)
+            console.print(renderable, soft_wrap=isinstance(renderable, Text))
     if error:
         warn(f"the last release with a consensus could not be shown: {error}")
     summary = None if status is None else status.summary()
