@@ -107,7 +107,13 @@ def last_release_command(
     svc = open_store()
     today = date.today()
     with progress_bar() as prog:
-        cb = progress_task(prog, "forecasts as of the eve of the release")
+        tasks: list = []
+
+        def cb(done: int, total: int) -> None:  # a bar only when origins have to be run
+            if not tasks:
+                tasks.append(progress_task(prog, "backtest origins for the eve forecasts"))
+            tasks[0](done, total)
+
         result = last_release(
             svc,
             today=today,
