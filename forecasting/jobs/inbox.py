@@ -72,24 +72,41 @@ def process_inbox(
     run.waiting = list(scan.waiting)
     for path in scan.ready:
         try:
-            done = import_file(service, path, today=today)
-        except DataError as exc:
-            moved, errors = move_rejected(path, inbox, str(exc), now=now())
-            run.rejected.append((moved, errors, str(exc)))
-            first = str(exc).splitlines()
-            detail = "; ".join(first[:3]) + ("; ..." if len(first) > 3 else "")
-            log.write(
-                "rejected", DATA_INBOX_JOB_ID, f"{path.name} -> {_rel(errors, inbox)}: {detail}"
-            )
-            continue
-        moved = move_processed(path, inbox, now=now())
-        run.imported.append((done, moved))
-        log.write("imported", DATA_INBOX_JOB_ID, f"{done.describe()} -> {_rel(moved, inbox)}")
+            _take(service, inbox, path, today=today, log=log, run=run, now=now)
+        except FileNotFoundError:
+            continue  # another run (a run-now beside the scheduler's) took it meanwhile
     for period in run.new_periods:
         outcome = score(period)
         run.scored[period] = outcome
         log.write("scored", f"post-release:{period}", outcome)
     return run
+
+
+def _take(
+    service: Service,
+    inbox: Path,
+    path: Path,
+    *,
+    today: date,
+    log: EventLog,
+    run: InboxRun,
+    now: Callable[[], datetime],
+) -> None:
+    """Import one file and move it, or move it to rejected/ with its errors; one event."""
+    if not path.exists():
+        raise FileNotFoundError(path)
+    try:
+        done = import_file(service, path, today=today)
+    except DataError as exc:
+        moved, errors = move_rejected(path, inbox, str(exc), now=now())
+        run.rejected.append((moved, errors, str(exc)))
+        first = str(exc).splitlines()
+        detail = "; ".join(first[:3]) + ("; ..." if len(first) > 3 else "")
+        log.write("rejected", DATA_INBOX_JOB_ID, f"{path.name} -> {_rel(errors, inbox)}: {detail}")
+        return
+    moved = move_processed(path, inbox, now=now())
+    run.imported.append((done, moved))
+    log.write("imported", DATA_INBOX_JOB_ID, f"{done.describe()} -> {_rel(moved, inbox)}")
 
 
 def _rel(path: Path, inbox: Path) -> str:
