@@ -90,3 +90,13 @@ def test_last_release_shows_the_december_comparison(fast_project: Path, cli) -> 
     assert release["actual"] == 5.7 and release["consensus"] == 0.9
     assert release["forecasts_from"] == "forecast"  # no backtest yet at that origin
     assert [m["model"] for m in release["models"]] == FAST
+
+
+def test_forecast_names_what_is_overdue_in_one_line(fast_project: Path, cli) -> None:
+    """The bundled data ends at 2026-08 (released 2026-09-08): on any day from the estimated
+    2026-09 release on, that period is overdue."""
+    result = cli("forecast", "--target", "exports_yoy", "--models", "naive", "--json")
+    assert result.code == 0, result.stderr
+    json.loads(result.stdout)  # stdout stays one JSON object; the summary goes to stderr
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("data overdue: ")]
+    assert len(lines) == 1 and "exports_yoy, imports_yoy, balance_usd_bn 2026-09" in lines[0]
