@@ -52,6 +52,7 @@ class MlflowConfig:
 @dataclass(frozen=True)
 class DataConfig:
     directories: tuple[Path, ...]
+    inbox: Path  # optional in the file: default ``<state_dir>/inbox``
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,10 @@ _SECTIONS = {
 }
 
 
+#: keys a file may leave out (their defaults depend on other keys)
+_OPTIONAL = {"data": {"inbox"}}
+
+
 def load_settings(path: Path | str | None = None, *, root: Path | None = None) -> Settings:
     """Read, validate and resolve the configuration file.
 
@@ -141,7 +146,7 @@ def load_settings(path: Path | str | None = None, *, root: Path | None = None) -
             raise ConfigError(
                 f"{where}: unknown key(s) {sorted(extra)} in [{name}]; known: {sorted(allowed)}"
             )
-        missing = allowed - set(section)
+        missing = allowed - set(section) - _OPTIONAL.get(name, set())
         if missing:
             raise ConfigError(f"{where}: missing key(s) {sorted(missing)} in [{name}]")
 
@@ -192,7 +197,8 @@ def load_settings(path: Path | str | None = None, *, root: Path | None = None) -
             directories=tuple(
                 _path(base, _typed(where, "data.directories[]", p, str))
                 for p in _typed(where, "data.directories", d["directories"], list)
-            )
+            ),
+            inbox=_inbox(where, base, d.get("inbox", ""), state_dir),
         ),
         targets=TargetsConfig(names=names),
         models=ModelsConfig(default=default_models),
@@ -269,6 +275,12 @@ def _check_store_url(url: str, origin: str) -> None:
         store_url(url)
     except ConfigError as exc:
         raise ConfigError(f"{origin}: {exc}") from None
+
+
+def _inbox(where: str, base: Path, value: Any, state_dir: Path) -> Path:
+    """``data.inbox``: a folder, ``""`` (or left out) for ``<state_dir>/inbox``."""
+    value = _typed(where, "data.inbox", value, str)
+    return _path(base, value) if value else state_dir / "inbox"
 
 
 def _path(base: Path, value: str) -> Path:

@@ -42,6 +42,7 @@ app.command("compare")(evaluate.compare_command)
 app.command("score")(evaluate.score_command)
 app.command("run")(run_cmd.run_command)
 app.command("surplus")(surplus.surplus_command)
+app.command("last-release")(run_cmd.last_release_command)
 app.command("calendar")(schedule.calendar_command)
 app.command("ui")(ui.ui_command)
 

@@ -68,21 +68,62 @@ def data_add(
     exports_yoy: Annotated[float | None, typer.Option(help="Exports, % y/y (USD).")] = None,
     imports_yoy: Annotated[float | None, typer.Option(help="Imports, % y/y (USD).")] = None,
     balance: Annotated[float | None, typer.Option(help="Trade balance, USD bn.")] = None,
+    series: Annotated[
+        str | None, typer.Option(help="Any other series (e.g. kr_exports_yoy), with --value.")
+    ] = None,
+    value: Annotated[float | None, typer.Option(help="The value of --series.")] = None,
     source: Annotated[str, typer.Option(help="Where the figures come from.")] = "manual entry",
 ) -> None:
     """Type in a release on the day."""
     import pandas as pd
 
+    from forecasting.series import SERIES
+
     values = {"exports_yoy": exports_yoy, "imports_yoy": imports_yoy, "balance_usd_bn": balance}
+    if (series is None) != (value is None):
+        raise DataError("data add: --series and --value go together")
+    if series is not None:
+        if series not in SERIES:
+            raise DataError(f"--series: unknown series {series!r}; known: {', '.join(SERIES)}")
+        if values.get(series) is not None:
+            raise DataError(f"data add: {series} given twice (--series and its own option)")
+        values[series] = value
     rows = [
         {"series": s, "period": period, "value": v, "released": released, "source": source}
         for s, v in values.items()
         if v is not None
     ]
     if not rows:
-        raise DataError("data add: give at least one of --exports-yoy, --imports-yoy, --balance")
+        raise DataError(
+            "data add: give at least one of --exports-yoy, --imports-yoy, --balance, "
+            "--series with --value"
+        )
     svc = open_store()
     result = svc.observations.add_frame(pd.DataFrame(rows), today=date.today(), where="data add")
     say(f"added {result.added} figure(s) for {period}, released {released}")
     if result.unchanged:
         say(f"{result.unchanged} figure(s) were already stored with the same value")
+
+
+@app.command("status")
+def data_status_command(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+    today: Annotated[
+        str | None,
+        typer.Option(help="As if today were DATE (figures released after it do not count)."),
+    ] = None,
+) -> None:
+    """What is stored, what is due and what is overdue, with the lines to type."""
+    import json
+
+    from forecasting.render_status import status_renderables
+    from forecasting.usecases import data_status
+
+    day = parse_day_option(today, "--today") or date.today()
+    svc = open_store()
+    status = data_status(svc, day)
+    if as_json:
+        print(json.dumps(status.as_dict()))
+        return
+    for renderable in status_renderables(status, inbox=svc.settings.data.inbox):
+        console.print(renderable, soft_wrap=not hasattr(renderable, "columns"))

@@ -51,6 +51,7 @@ def forecast_command(
         cb = progress_task(prog, f"backtest origins for the {target} weights")
         result = forecast_release(svc, target, period=p, as_of=day, models=aliases, progress=cb)
     recorded = record_forecast(svc, result, origin="forecast")
+    _warn_overdue(svc)
     if as_json:
         print(
             json.dumps(
@@ -78,6 +79,17 @@ def forecast_command(
             "`forecasting schedule run-now tracking-catch-up` logs it once MLflow is back"
         )
         raise typer.Exit(TrackingError.exit_code)
+
+
+def _warn_overdue(svc) -> None:  # noqa: ANN001 - the opened service
+    """One line on stderr naming what data is overdue today, if anything is."""
+    from datetime import date
+
+    from forecasting.usecases import overdue_summary
+
+    summary = overdue_summary(svc, date.today())
+    if summary:
+        warn(summary)
 
 
 def ledger_command(

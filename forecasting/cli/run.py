@@ -1,13 +1,26 @@
-"""``forecasting run``: the main job, and the table a user reads first."""
+"""``forecasting run``: the main job, and the screen a user reads first: the forecast table, the
+last release with a consensus against the models, and what data is overdue.
+``forecasting last-release``: that comparison alone."""
 
 from __future__ import annotations
 
+import json
 import time
+from datetime import date
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
-from forecasting.cli._common import console, models_option, open_store, progress_bar, say, warn
+from forecasting.cli._common import (
+    console,
+    models_option,
+    open_store,
+    progress_bar,
+    progress_task,
+    say,
+    warn,
+)
 from forecasting.errors import TrackingError
 from forecasting.masking import mask_secrets
 
@@ -41,6 +54,7 @@ def run_command(
 
         for renderable in surplus_panel(job.surplus):
             console.print(renderable)
+    _print_currency(job.last_release, job.data_status, job.last_release_error)
     for r in job.runs:
         if r.forecast.missing_periods:
             warn(
@@ -68,3 +82,52 @@ def run_command(
         "Review the runs in the MLflow UI: forecasting ui "
         f"(tracking URI {mask_secrets(svc.settings.mlflow.tracking_uri)})"
     )
+
+
+def _print_currency(last, status, error: str | None = None) -> None:  # noqa: ANN001
+    """The last release with a consensus against the models, then the one-line summary of
+    what is overdue (if anything is)."""
+    from forecasting.render_status import last_release_renderables
+
+    if last is not None:
+        for renderable in last_release_renderables(last):
+            console.print(renderable, soft_wrap=isinstance(renderable, Text))
+    if error:
+        warn(f"the last release with a consensus could not be shown: {error}")
+    summary = None if status is None else status.summary()
+    if summary:
+        say(summary, style="yellow")
+
+
+def last_release_command(
+    target: Annotated[str | None, typer.Option(help="Only this target.")] = None,
+    models: Annotated[str | None, typer.Option(help="Comma-separated model aliases.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """The last release with both a consensus and an actual: each model's forecast made
+    before it, who was closer and P(beat) as it was, and what data is overdue."""
+    from forecasting.usecases import data_status, last_release
+
+    aliases = models_option(models)
+    svc = open_store()
+    today = date.today()
+    with progress_bar() as prog:
+        tasks: list = []
+
+        def cb(done: int, total: int) -> None:  # a bar only when origins have to be run
+            if not tasks:
+                tasks.append(progress_task(prog, "backtest origins for the eve forecasts"))
+            tasks[0](done, total)
+
+        result = last_release(
+            svc,
+            today=today,
+            targets=None if target is None else [target],
+            models=aliases,
+            progress=cb,
+        )
+    status = data_status(svc, today)
+    if as_json:
+        print(json.dumps(result.as_dict() | {"data_overdue": status.summary()}))
+        return
+    _print_currency(result, status)

@@ -177,6 +177,7 @@ def _called(kwargs: dict) -> str:
         "pre-release": "pre_release",
         "post-release": "post_release",
         "tracking-catch-up": "catch_up_tracking",
+        "data-inbox": "data_inbox",
     }.get(kind)
     if key is None:
         return "forecasting.scheduler (calendar refresh)" if kind == "calendar-refresh" else kind
@@ -188,7 +189,8 @@ def schedule_run_now(
     job_id: Annotated[
         str,
         typer.Argument(
-            help="pre-release:YYYY-MM, post-release:YYYY-MM, calendar-refresh or tracking-catch-up."
+            help="pre-release:YYYY-MM, post-release:YYYY-MM, calendar-refresh, "
+            "tracking-catch-up or data-inbox."
         ),
     ],
 ) -> None:

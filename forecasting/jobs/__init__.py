@@ -6,9 +6,10 @@
   forecast``);
 - the scheduler's job functions, referenced as ``forecasting.jobs:<name>``:
   :func:`pre_release_job`, :func:`post_release_job`, :func:`record_missed`,
-  :func:`catch_up_tracking`.
+  :func:`catch_up_tracking`, :func:`data_inbox_job`.
 """
 
+from forecasting.jobs.inbox import data_inbox_job
 from forecasting.jobs.main import JobResult, TargetRun, main_job
 from forecasting.jobs.record import Recorded, ledger_rows, record_forecast
 from forecasting.jobs.release import (
@@ -24,6 +25,7 @@ __all__ = [
     "Recorded",
     "TargetRun",
     "catch_up_tracking",
+    "data_inbox_job",
     "ledger_rows",
     "main_job",
     "missed_releases",

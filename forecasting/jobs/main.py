@@ -1,6 +1,9 @@
 """The main job: per target, backtest the recent window, forecast the next release, record
 it (ledger, then MLflow at once) and register every model as published, the champion by its
-backtest. ``forecasting run`` and the scheduler's pre-release job run it."""
+backtest. ``forecasting run`` and the scheduler's pre-release job run it. Its result also
+carries the last release with a consensus against the models (:func:`~forecasting.usecases.
+last_release`) and how current the data is (:func:`~forecasting.usecases.data_status`), the
+screen ``forecasting run`` prints under the forecast table."""
 
 from __future__ import annotations
 
@@ -11,10 +14,20 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from forecasting.cross_target import BALANCE
-from forecasting.errors import TrackingError
+from forecasting.errors import ForecastingError, TrackingError
 from forecasting.jobs.record import Recorded, record_forecast
 from forecasting.service import Service
-from forecasting.usecases import BacktestResult, ForecastResult, backtest, forecast_release
+from forecasting.usecases import (
+    BacktestResult,
+    DataStatus,
+    ForecastResult,
+    LastReleaseResult,
+    backtest,
+    data_status,
+    forecast_release,
+    last_release,
+)
+from forecasting.usecases._common import models_for
 from models.periods import target_periods
 
 __all__ = ["JobResult", "TargetRun", "main_job"]
@@ -41,12 +54,17 @@ class TargetRun:
 
 @dataclass
 class JobResult:
-    """``surplus``: the year's surplus projected with the same data (when the balance is a
+    """``last_release``: the last release with a consensus against the models (None if it
+    could not be made: ``last_release_error`` says why); ``data_status``: what is overdue;
+    ``surplus``: the year's surplus projected with the same data (when the balance is a
     target), and its MLflow run."""
 
     job_id: str
     runs: list[TargetRun]
     seconds: float
+    last_release: LastReleaseResult | None = None
+    data_status: DataStatus | None = None
+    last_release_error: str | None = None
     surplus: object | None = None  # forecasting.surplus.SurplusProjection
     surplus_run_id: str | None = None
 
@@ -85,18 +103,23 @@ def main_job(
         end = max(p for p, d in released.items() if d <= today)
         periods = target_periods("2000-01", end)[-window:]
         cb = (lambda d, n, t=target: progress(t, d, n)) if progress else None
-        bt = backtest(service, target, str(periods[0]), end, models=models, progress=cb)
-        fc = forecast_release(service, target, today=today, period=period, models=models)
+        own = models_for(target, models)  # the models of --models this target takes
+        bt = backtest(service, target, str(periods[0]), end, models=own, progress=cb)
+        fc = forecast_release(service, target, today=today, period=period, models=own)
         recorded = record_forecast(service, fc, origin=origin, job_id=f"{job_id}:{target}")
         run = TargetRun(target, bt, fc, recorded, tracking_error=recorded.tracking_error)
         if recorded.run_id is not None:
             _track(service, run)
         runs.append(run)
-    job = JobResult(job_id, runs, time.perf_counter() - t0)
+    result = JobResult(job_id, runs, 0.0, data_status=data_status(service, today))
+    try:
+        result.last_release = last_release(service, today=today, targets=targets, models=models)
+    except ForecastingError as exc:  # the job's forecasts are recorded; this screen is extra
+        result.last_release_error = str(exc)
     if BALANCE in [r.target for r in runs]:
-        _surplus(service, job, today)
-    job.seconds = time.perf_counter() - t0
-    return job
+        _surplus(service, result, today)
+    result.seconds = time.perf_counter() - t0
+    return result
 
 
 def _surplus(service: Service, job: JobResult, today: date) -> None:

@@ -50,6 +50,10 @@ def pre_release_job(
     job = main_job(
         svc, today=today, period=period, origin="pre-release", job_id=f"{prefix}{version}"
     )
+    if job.data_status is not None:
+        from forecasting.jobs.inbox import log_overdue
+
+        log_overdue(svc.settings, f"pre-release:{period}", job.data_status.summary())
     if job.tracking_errors:
         raise TrackingError(
             f"forecast for {period} is in the ledger; MLflow logging failed "

@@ -28,6 +28,7 @@ from forecasting.scheduler.runtime import (
 )
 from forecasting.scheduler.specs import (
     CALENDAR_REFRESH_ID,
+    DATA_INBOX_ID,
     DISPATCHER,
     JOBS_MODULE_ENV,
     TRACKING_CATCH_UP_ID,
@@ -50,6 +51,7 @@ from forecasting.scheduler.store import (
 
 __all__ = [
     "CALENDAR_REFRESH_ID",
+    "DATA_INBOX_ID",
     "DISPATCHER",
     "EVENTS",
     "EventLog",

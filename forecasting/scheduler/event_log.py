@@ -8,7 +8,11 @@ one of :data:`EVENTS`:
 - ``succeeded`` / ``failed``: the job function returned / raised (detail: the error);
 - ``retry``: a post-release found no actual yet; detail says when it tries again;
 - ``missed``: a fire time passed beyond the misfire grace, a run was skipped because the job
-  was still running (``max_instances=1``), or a post-release passed its deadline.
+  was still running (``max_instances=1``), or a post-release passed its deadline;
+- ``imported`` / ``rejected``: the ``data-inbox`` job took one file (detail: what it held and
+  where it went, or its first errors);
+- ``scored``: a post-release scoring the inbox started at once for a newly released period;
+- ``overdue``: the one-line summary of the data that is due but not in the store.
 
 Scheduler life-cycle lines (``scheduler-started``, ``scheduler-stopped``) use the same format.
 """
@@ -31,6 +35,10 @@ Event = Literal[
     "failed",
     "retry",
     "missed",
+    "imported",
+    "rejected",
+    "scored",
+    "overdue",
     "scheduler-started",
     "scheduler-stopped",
 ]

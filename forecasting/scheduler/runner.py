@@ -124,6 +124,9 @@ def run_job(
     if kind == "tracking-catch-up":
         resolve(refs.catch_up_tracking)(config_path=config_path)
         return DONE
+    if kind == "data-inbox":
+        resolve(refs.data_inbox)(config_path=config_path)
+        return DONE
     if kind == "calendar-refresh":
         scheduler = active_scheduler()
         if scheduler is None:

@@ -9,6 +9,7 @@ replaces a job instead of adding a second one:
 ``post-release:YYYY-MM:retry`` one-off, an hour after a post-release found no actual yet
 ``calendar-refresh``           daily at :data:`CALENDAR_REFRESH_AT`
 ``tracking-catch-up``          hourly at minute :data:`TRACKING_CATCH_UP_MINUTE`
+``data-inbox``                 every :data:`DATA_INBOX_EVERY_MINUTES` minutes
 =============================  ==========================================================
 
 Every job calls :func:`forecasting.scheduler.runner.run_job` (the *dispatcher*) with simple
@@ -36,6 +37,8 @@ from models.periods import not_a_target_period
 __all__ = [
     "CALENDAR_REFRESH_AT",
     "CALENDAR_REFRESH_ID",
+    "DATA_INBOX_EVERY_MINUTES",
+    "DATA_INBOX_ID",
     "DISPATCHER",
     "JOBS_MODULE_ENV",
     "JobFunctions",
@@ -54,7 +57,9 @@ __all__ = [
     "spec_for_job_id",
 ]
 
-JobKind = Literal["pre-release", "post-release", "calendar-refresh", "tracking-catch-up"]
+JobKind = Literal[
+    "pre-release", "post-release", "calendar-refresh", "tracking-catch-up", "data-inbox"
+]
 
 #: Textual reference of the function every stored job calls.
 DISPATCHER = "forecasting.scheduler.runner:run_job"
@@ -66,11 +71,14 @@ RELEASES_AHEAD = 12
 CALENDAR_REFRESH_AT = time(0, 15)
 #: The tracking catch-up runs every hour at this minute.
 TRACKING_CATCH_UP_MINUTE = 40
+#: The inbox is read every this many minutes.
+DATA_INBOX_EVERY_MINUTES = 5
 #: A post-release that finds no actual is retried after this long, until its deadline.
 RETRY_INTERVAL = timedelta(hours=1)
 
 CALENDAR_REFRESH_ID = "calendar-refresh"
 TRACKING_CATCH_UP_ID = "tracking-catch-up"
+DATA_INBOX_ID = "data-inbox"
 _RELEASE_ID = re.compile(r"^(pre-release|post-release):(\d{4}-\d{2})(:retry)?$")
 
 
@@ -82,6 +90,7 @@ class JobFunctions:
     post_release: str = "forecasting.jobs:post_release_job"
     record_missed: str = "forecasting.jobs:record_missed"
     catch_up_tracking: str = "forecasting.jobs:catch_up_tracking"
+    data_inbox: str = "forecasting.jobs:data_inbox_job"
 
     @classmethod
     def from_module(cls, module: str) -> JobFunctions:
@@ -103,7 +112,8 @@ class JobSpec:
     """One job as the scheduler stores it.
 
     ``fire_time`` is set for one-off jobs (a date trigger); recurring jobs have ``daily`` (a
-    time of day) or ``hourly_minute`` instead. ``kwargs`` are what the dispatcher receives.
+    time of day), ``hourly_minute`` or ``every_minutes`` instead. ``kwargs`` are what the
+    dispatcher receives.
     """
 
     id: str
@@ -114,6 +124,7 @@ class JobSpec:
     daily: time | None = None
     hourly_minute: int | None = None
     release: Release | None = None
+    every_minutes: int | None = None
 
     @property
     def schedule(self) -> str:
@@ -122,6 +133,8 @@ class JobSpec:
             return "once"
         if self.daily is not None:
             return f"daily {self.daily:%H:%M}"
+        if self.every_minutes is not None:
+            return f"every {self.every_minutes} min"
         return f"hourly at :{self.hourly_minute:02d}"
 
     def trigger(self):  # noqa: ANN201 - an APScheduler trigger
@@ -134,6 +147,8 @@ class JobSpec:
             return DateTrigger(run_date=self.fire_time, timezone=tz)
         if self.daily is not None:
             return CronTrigger(hour=self.daily.hour, minute=self.daily.minute, timezone=tz)
+        if self.every_minutes is not None:
+            return CronTrigger(minute=f"*/{self.every_minutes}", timezone=tz)
         return CronTrigger(minute=self.hourly_minute, timezone=tz)
 
     def next_fire_time(self, now: datetime) -> datetime | None:
@@ -173,6 +188,7 @@ def _spec(
     daily: time | None = None,
     hourly_minute: int | None = None,
     release: Release | None = None,
+    every_minutes: int | None = None,
 ) -> JobSpec:
     """A job in the schedule zone whose dispatcher kwargs are the common ones plus ``extra``."""
     return JobSpec(
@@ -190,6 +206,7 @@ def _spec(
         daily=daily,
         hourly_minute=hourly_minute,
         release=release,
+        every_minutes=every_minutes,
     )
 
 
@@ -220,7 +237,7 @@ def _release_specs(
 
 
 def recurring_specs(settings: Settings, functions: JobFunctions) -> list[JobSpec]:
-    """The calendar refresh and the tracking catch-up."""
+    """The calendar refresh, the tracking catch-up and the inbox."""
     return [
         _spec(
             CALENDAR_REFRESH_ID, "calendar-refresh", settings, functions, daily=CALENDAR_REFRESH_AT
@@ -231,6 +248,13 @@ def recurring_specs(settings: Settings, functions: JobFunctions) -> list[JobSpec
             settings,
             functions,
             hourly_minute=TRACKING_CATCH_UP_MINUTE,
+        ),
+        _spec(
+            DATA_INBOX_ID,
+            "data-inbox",
+            settings,
+            functions,
+            every_minutes=DATA_INBOX_EVERY_MINUTES,
         ),
     ]
 
@@ -319,7 +343,8 @@ def spec_for_job_id(
         # only a post-release retries
         raise ScheduleError(
             f"unknown job id {job_id!r}; expected pre-release:YYYY-MM, post-release:YYYY-MM, "
-            f"post-release:YYYY-MM:retry, {CALENDAR_REFRESH_ID} or {TRACKING_CATCH_UP_ID}"
+            f"post-release:YYYY-MM:retry, {CALENDAR_REFRESH_ID}, {TRACKING_CATCH_UP_ID} or "
+            f"{DATA_INBOX_ID}"
         )
     kind, period_text, retry = match.groups()
     try:

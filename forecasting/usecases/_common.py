@@ -13,7 +13,7 @@ from forecasting.errors import DataError
 from forecasting.service import Service
 from models.registry import MODEL_PATHS
 
-__all__ = ["checked_target", "data_as_of", "model_set"]
+__all__ = ["checked_target", "data_as_of", "model_set", "models_for"]
 
 
 def checked_target(target: str) -> str:
@@ -59,6 +59,28 @@ def model_set(service: Service, target: str, models: Sequence[str] | None = None
             f"{', '.join(combiners)} combine other models: give at least one fitted model too"
         )
     return aliases
+
+
+def models_for(target: str, models: Sequence[str] | None) -> list[str] | None:
+    """The models of a multi-target ``--models`` list that ``target`` takes (combiners
+    included); None passes through (the configured set).
+
+    Raises:
+        ModelError: none of ``models`` forecasts ``target``.
+    """
+    if not models:
+        return None
+    from forecasting.errors import ModelError
+    from models.base import series_kind
+    from models.registry import model_class
+
+    kind = series_kind(target)
+    split_models(list(models))  # unknown aliases first
+    kept = [m for m in models if kind is None or model_class(m).takes(kind)]
+    fitted, _ = split_models(kept)
+    if not fitted:
+        raise ModelError(f"none of {', '.join(models)} forecasts {target}")
+    return kept
 
 
 def data_as_of(observations: pd.DataFrame) -> date | None:

@@ -63,3 +63,16 @@ def test_bad_values_name_the_key(project: Path, old: str, new: str, message: str
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_the_inbox_defaults_under_the_state_dir(project: Path) -> None:
+    assert load_settings().data.inbox == project / ".state" / "inbox"
+    _write(project, 'inbox = ""\n', "")  # a file from before the key existed
+    assert load_settings().data.inbox == project / ".state" / "inbox"
+    path = _write(project, 'state_dir = ".state"', 'state_dir = "run"')
+    assert load_settings(path).data.inbox == project / "run" / "inbox"
+    _write(project, "directories = []\n", 'directories = []\ninbox = "feeds/in"\n')
+    assert load_settings().data.inbox == project / "feeds" / "in"
+    _write(project, 'inbox = "feeds/in"', "inbox = 5")
+    with pytest.raises(ConfigError, match="data.inbox must be str, got 5"):
+        load_settings()

@@ -81,3 +81,23 @@ def test_a_jan_feb_job_logs_the_centring(service) -> None:
     client = mlflow.MlflowClient(tracking_uri=service.settings.mlflow.tracking_uri)
     assert client.get_run(run.run_id).data.params["ensemble_centred_on"] == "kr_surprise"
     assert Path(run.recorded.chart).exists()
+
+
+def test_the_job_shows_the_last_release_from_its_own_backtest(published) -> None:
+    """The job's 36-month backtest holds the eve of 2025-12: the comparison reads those rows
+    (no refit) and the job carries what is overdue."""
+    from forecasting.render_status import last_release_renderables
+
+    job = published.job
+    by_target = {r.target: r for r in job.last_release.releases}
+    ex = by_target["exports_yoy"]
+    assert (ex.period, ex.actual, ex.consensus, ex.made_by) == ("2025-12", 6.6, 3.1, "backtest")
+    stored = published.service().backtests
+    rows = stored.load(job.runs[0].backtest.fingerprint, "exports_yoy")
+    at_eve = rows[(rows["period"] == "2025-12")].set_index("model")["yhat"]
+    assert ex.rows.set_index("model")["yhat"].to_dict() == pytest.approx(at_eve.to_dict())
+    texts = [r.plain for r in last_release_renderables(job.last_release) if hasattr(r, "plain")]
+    text = "\n".join(texts)
+    assert "exports_yoy actual +6.6 vs consensus +3.1" in text
+    assert job.data_status.today == date(2026, 11, 29)
+    assert [d.period for d in job.data_status.get("exports_yoy").overdue] == ["2026-09", "2026-10"]

@@ -47,3 +47,7 @@ def record_missed(period: str, config_path: str | None = None) -> None:
 
 def catch_up_tracking(config_path: str | None = None) -> None:
     _record(config_path, "catch_up_tracking")
+
+
+def data_inbox_job(config_path: str | None = None) -> None:
+    _record(config_path, "data_inbox_job")

@@ -88,7 +88,13 @@ def test_list_shows_what_start_would_create_then_the_store(
     result = runner.invoke(schedule_app, ["list"])
     assert result.exit_code == 0, result.output
     assert "no jobs stored yet" in result.output and "would create" in result.output
-    for text in ("pre-release:", "post-release:", "calendar-refresh", "tracking-catch-up"):
+    for text in (
+        "pre-release:",
+        "post-release:",
+        "calendar-refresh",
+        "tracking-catch-up",
+        "data-inbox",
+    ):
         assert text in result.output
     assert "(estimated)" in result.output or "(calendar)" in result.output
 
@@ -105,8 +111,9 @@ def test_list_shows_what_start_would_create_then_the_store(
     store.shutdown()
     result = runner.invoke(schedule_app, ["list"])
     assert result.exit_code == 0, result.output
-    assert "26 scheduled jobs" in result.output and "cron[hour='0', minute='15']" in result.output
+    assert "27 scheduled jobs" in result.output and "cron[hour='0', minute='15']" in result.output
     assert "recorders:pre_release_job" in result.output
+    assert "recorders:data_inbox_job" in result.output and "minute='*/5'" in result.output
 
 
 def test_run_now_runs_the_job_function_in_process(sched_project: Path, sched_settings) -> None:

@@ -23,14 +23,14 @@ def test_jobs_derived_from_calendar(sched_settings, small_calendar) -> None:
         small_calendar, sched_settings, _at(2026, 11, 29, 10), functions=functions
     )
     ids = [s.id for s in specs]
-    assert len(ids) == len(set(ids)) == 12 * 2 + 2
+    assert len(ids) == len(set(ids)) == 12 * 2 + 3
     assert ids[:4] == [
         "pre-release:2026-11",
         "post-release:2026-11",
         "pre-release:2026-12",
         "post-release:2026-12",
     ]
-    assert ids[-2:] == ["calendar-refresh", "tracking-catch-up"]
+    assert ids[-3:] == ["calendar-refresh", "tracking-catch-up", "data-inbox"]
     pre, post = specs[0], specs[1]
     # GACC-listed date 2026-12-08: pre-release two days before at 09:00, post on the day 12:00
     assert pre.fire_time == _at(2026, 12, 6, 9) and pre.release.basis == "calendar"
@@ -45,7 +45,9 @@ def test_jobs_derived_from_calendar(sched_settings, small_calendar) -> None:
     # only simple, picklable values go to the job store
     for s in specs:
         assert all(isinstance(v, str | dict) for v in s.kwargs.values())
-    assert specs[-2].schedule == "daily 00:15" and specs[-1].schedule == "hourly at :40"
+    assert specs[-3].schedule == "daily 00:15" and specs[-2].schedule == "hourly at :40"
+    assert specs[-1].schedule == "every 5 min"
+    assert specs[-1].kwargs["functions"]["data_inbox"].endswith("recorders:data_inbox_job")
 
 
 def test_past_fire_times_within_grace_only_and_never_after_firing(
