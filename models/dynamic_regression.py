@@ -36,12 +36,14 @@ import pandas as pd
 
 from models.base import Forecaster, ModelError, PointForecast, lowest_aic
 from models.periods import is_combined_jan_feb, is_target_period
+from models.workdays import calendar_regressors
 
 __all__ = [
     "DEFAULT_INDICATORS",
     "DynamicRegressionForecaster",
     "NowcastForecaster",
     "NowcastInputs",
+    "calendar_block",
     "combined_january_filled",
     "forecast_frame",
     "lag12_with_jan_feb",
@@ -198,6 +200,20 @@ def lag12_with_jan_feb(y: pd.Series) -> pd.Series:
     return lag
 
 
+def calendar_block(grid: pd.PeriodIndex, columns: Sequence[str], last: pd.Period) -> pd.DataFrame:
+    """The calendar regressors ``columns`` (:mod:`models.workdays`) on ``grid``.
+
+    History months (up to ``last``) outside China's published holiday schedule are NaN (the
+    model drops them); a month to forecast outside it raises :class:`ModelError` naming the
+    first day not covered.
+    """
+    if not columns:
+        return pd.DataFrame(index=grid)
+    past = calendar_regressors(grid[grid <= last], columns, missing="nan")
+    future = calendar_regressors(grid[grid > last], columns, missing="raise")
+    return pd.concat([past, future]).reindex(grid)
+
+
 def combined_january_filled(frame: pd.DataFrame) -> pd.DataFrame:
     """Regressors for a combined January (2020 on) copy the Jan–Feb aggregate on ``YYYY-02``."""
     out = frame.copy()
@@ -218,6 +234,8 @@ class NowcastForecaster(Forecaster):
     min_history = 36
     indicators: tuple[str, ...]
     min_overlap: int
+    #: calendar regressors (:data:`models.workdays.CALENDAR_COLUMNS`) the model adds
+    calendar: tuple[str, ...] = ()
     #: the indicators the last fit used (set by :meth:`_select_inputs`); none before a fit
     used_indicators: tuple[str, ...] = ()
 
@@ -247,8 +265,9 @@ class NowcastForecaster(Forecaster):
 class DynamicRegressionForecaster(NowcastForecaster):
     """SARIMAX: the target y/y on the same-month indicators and ``y_{t-12}``, ARMA errors.
 
-    Regressors: each used indicator (module docstring) and the target twelve months back
-    (the base effect; Jan–Feb rule of :func:`lag12_with_jan_feb`). The errors are ARMA(1,1)
+    Regressors: each used indicator (module docstring), the target twelve months back
+    (the base effect; Jan–Feb rule of :func:`lag12_with_jan_feb`) and the ``calendar``
+    regressors (:func:`calendar_block`; none by default). The errors are ARMA(1,1)
     by default (with several ``orders`` the lowest AIC wins; a ``d = 1`` order drops the
     constant). The fitted AR root is typically near one with a negative MA term: China runs
     persistently above or below what Korea implies, and the errors carry that. (In the
@@ -271,9 +290,11 @@ class DynamicRegressionForecaster(NowcastForecaster):
         orders: Sequence[tuple[int, int, int]] = ((1, 0, 1),),
         min_overlap: int = 24,
         maxiter: int = 50,
+        calendar: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.indicators = tuple(indicators)
+        self.calendar = tuple(calendar)
         self.orders = tuple(tuple(o) for o in orders)
         self.min_overlap = min_overlap
         self.maxiter = maxiter
@@ -282,6 +303,9 @@ class DynamicRegressionForecaster(NowcastForecaster):
     # -- design ----------------------------------------------------------------------------
     def _regressors(self, y: pd.Series, frame: pd.DataFrame) -> pd.DataFrame:
         x = frame.assign(target_lag12=lag12_with_jan_feb(y.reindex(frame.index)))
+        if self.calendar:
+            cal = calendar_block(frame.index, self.calendar, self._history.index[-1])
+            x = pd.concat([x, cal], axis=1)
         return combined_january_filled(x)
 
     def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
