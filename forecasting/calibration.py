@@ -318,37 +318,48 @@ def calibrate_frame(
     if errors is None:
         errors = forecast_errors(frame, released)
     out = frame.copy()
-    out["calibrated"] = False
-    out["n_errors"] = 0
-    out["crps"] = np.nan
-    if consensus is not None:
-        out["p_beat"] = np.nan
-    has_actual = "actual" in out
+    n_rows = len(out)
+    bounds = {
+        c: out[c].to_numpy(dtype=float, copy=True)
+        for level in settings.levels
+        for c in (f"yhat_lo_{level}", f"yhat_hi_{level}")
+    }
+    done = np.zeros(n_rows, dtype=bool)
+    used = np.zeros(n_rows, dtype=int)
+    crps = np.full(n_rows, np.nan)
+    p_beat = np.full(n_rows, np.nan)
     by_model = {m: g for m, g in errors.groupby("model", sort=False)}
-    as_of_dates = pd.to_datetime(out["as_of"]).dt.date
+    as_of_dates = pd.to_datetime(out["as_of"]).dt.date.to_numpy()
     horizons = (
-        out["horizon"].fillna(1).astype(int) if "horizon" in out else pd.Series(1, index=out.index)
+        out["horizon"].fillna(1).astype(int).to_numpy()
+        if "horizon" in out
+        else np.ones(n_rows, dtype=int)
     )
-    for idx in out.index[out["yhat"].notna()]:
-        model = out.at[idx, "model"]
-        own = by_model.get(model)
+    actual = out["actual"].to_numpy(dtype=float) if "actual" in out else np.full(n_rows, np.nan)
+    for i in np.flatnonzero(out["yhat"].notna().to_numpy()):
+        row = out.iloc[i]
+        own = by_model.get(row["model"])
         if own is None:
             continue
-        dist, n = _row_distribution(out.loc[idx], own, as_of_dates[idx], horizons[idx], settings)
-        out.at[idx, "n_errors"] = n
+        dist, used[i] = _row_distribution(row, own, as_of_dates[i], horizons[i], settings)
         if dist is None:
             continue
         for level in settings.levels:
-            lo, hi = dist.interval(level)
-            out.at[idx, f"yhat_lo_{level}"] = lo
-            out.at[idx, f"yhat_hi_{level}"] = hi
-        out.at[idx, "calibrated"] = True
-        if has_actual and pd.notna(out.at[idx, "actual"]):
-            out.at[idx, "crps"] = dist.crps(float(out.at[idx, "actual"]))
+            bounds[f"yhat_lo_{level}"][i], bounds[f"yhat_hi_{level}"][i] = dist.interval(level)
+        done[i] = True
+        if np.isfinite(actual[i]):
+            crps[i] = dist.crps(float(actual[i]))
         if consensus is not None:
-            c = consensus.get(str(out.at[idx, "period"]), np.nan)
+            c = consensus.get(str(row["period"]), np.nan)
             if pd.notna(c):
-                out.at[idx, "p_beat"] = float(dist.prob_above(float(c))[0])
+                p_beat[i] = float(dist.prob_above(float(c))[0])
+    for col, values in bounds.items():
+        out[col] = values
+    out["calibrated"] = done
+    out["n_errors"] = used
+    out["crps"] = crps
+    if consensus is not None:
+        out["p_beat"] = p_beat
     return out
 
 
