@@ -41,6 +41,7 @@ The settings (:data:`DEFAULT_SETTINGS`) were chosen on the 2010–2018 backtest
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -48,15 +49,17 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import special, stats
 
 __all__ = [
     "DEFAULT_SETTINGS",
     "CalibrationSettings",
     "PredictiveDistribution",
+    "beat_probability",
     "calibrate_frame",
     "forecast_errors",
     "known_errors_at",
+    "miss_rate_path",
     "predictive_distribution",
     "release_dates_from_backtest",
     "row_distribution",
@@ -64,6 +67,7 @@ __all__ = [
 
 Method = Literal["absolute", "signed", "scaled"]
 _SQRT2 = float(np.sqrt(2.0))
+_Z80 = float(stats.norm.ppf(0.9))
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,12 @@ class CalibrationSettings:
             (``0.9·min(sd, IQR/1.34)·n^(-1/5)`` of the error sample); 0 = the raw empirical
             distribution (step CDF).
         levels: the interval levels written by :func:`calibrate_frame`.
+        adapt: the step ``γ`` of adaptive conformal inference (Gibbs and Candès 2021): each
+            level's miss rate ``α`` is moved after every released period by
+            ``γ·(α_nominal − miss)``, ``miss`` = 1 if the print fell outside that period's own
+            calibrated interval; the interval then uses the quantiles at ``α/2`` and
+            ``1 − α/2``. Over a run of origins the share of misses is pulled towards the
+            nominal one whatever the errors' drift. 0 = off (the nominal levels).
     """
 
     window: int = 36
@@ -85,6 +95,7 @@ class CalibrationSettings:
     method: Method = "absolute"
     bandwidth: float = 1.0
     levels: tuple[int, ...] = (80, 95)
+    adapt: float = 0.0
 
     def __post_init__(self) -> None:
         if self.window < 1 or self.min_errors < 1:
@@ -95,6 +106,8 @@ class CalibrationSettings:
             raise ValueError(f"method must be absolute, signed or scaled, got {self.method!r}")
         if self.bandwidth < 0:
             raise ValueError(f"bandwidth must be >= 0, got {self.bandwidth}")
+        if not 0 <= self.adapt < 1:
+            raise ValueError(f"adapt must be in [0, 1), got {self.adapt}")
 
 
 #: chosen on the 2010–2018 backtest (see the module docstring and the report of
@@ -149,9 +162,10 @@ class PredictiveDistribution:
             hi = np.where(below, hi, mid)
         return 0.5 * (lo + hi)
 
-    def interval(self, level: float) -> tuple[float, float]:
-        """The central ``level``% interval."""
-        a = (1.0 - level / 100.0) / 2.0
+    def interval(self, level: float, miss_rate: float | None = None) -> tuple[float, float]:
+        """The central ``level``% interval; with ``miss_rate`` (adaptive conformal) the
+        interval between the ``miss_rate/2`` and ``1 − miss_rate/2`` quantiles instead."""
+        a = (1.0 - level / 100.0 if miss_rate is None else miss_rate) / 2.0
         lo, hi = self.quantile([a, 1.0 - a])
         return float(lo), float(hi)
 
@@ -249,9 +263,10 @@ def forecast_errors(frame: pd.DataFrame, released: pd.Series) -> pd.DataFrame:
         released: period text -> the date the period was first released.
 
     Returns:
-        DataFrame ``model, period, horizon, released, error, scale``: ``error = actual −
-        yhat``, ``scale`` = the row's own 80% half-width; rows without an actual, a forecast
-        or a release date are left out; sorted by model, horizon, period.
+        DataFrame ``model, period, horizon, error, scale, as_of, released``: ``error =
+        actual − yhat``, ``scale`` = the row's own 80% half-width, ``as_of`` its origin; rows
+        without an actual, a forecast or a release date are left out; sorted by model,
+        horizon, period.
     """
     f = frame[frame["yhat"].notna() & frame["actual"].notna()]
     out = pd.DataFrame(
@@ -264,6 +279,7 @@ def forecast_errors(frame: pd.DataFrame, released: pd.Series) -> pd.DataFrame:
             .to_numpy(),
             "error": (f["actual"] - f["yhat"]).to_numpy(dtype=float),
             "scale": ((f["yhat_hi_80"] - f["yhat_lo_80"]) / 2.0).to_numpy(dtype=float),
+            "as_of": pd.to_datetime(f["as_of"]).dt.date.to_numpy(),
         }
     )
     out["released"] = out["period"].map(released)
@@ -336,6 +352,7 @@ def calibrate_frame(
         else np.ones(n_rows, dtype=int)
     )
     actual = out["actual"].to_numpy(dtype=float) if "actual" in out else np.full(n_rows, np.nan)
+    paths: dict[str, tuple[list[date], list[np.ndarray]]] = {}
     for i in np.flatnonzero(out["yhat"].notna().to_numpy()):
         row = out.iloc[i]
         own = by_model.get(row["model"])
@@ -344,8 +361,14 @@ def calibrate_frame(
         dist, used[i] = _row_distribution(row, own, as_of_dates[i], horizons[i], settings)
         if dist is None:
             continue
-        for level in settings.levels:
-            bounds[f"yhat_lo_{level}"][i], bounds[f"yhat_hi_{level}"][i] = dist.interval(level)
+        rates: list[float | None] = [None] * len(settings.levels)
+        if settings.adapt > 0:
+            if row["model"] not in paths:
+                paths[row["model"]] = miss_rate_path(own, settings)
+            rates = list(_state_at(*paths[row["model"]], as_of_dates[i], settings))
+        for level, rate in zip(settings.levels, rates, strict=True):
+            lo, hi = dist.interval(level, rate)
+            bounds[f"yhat_lo_{level}"][i], bounds[f"yhat_hi_{level}"][i] = lo, hi
         done[i] = True
         if np.isfinite(actual[i]):
             crps[i] = dist.crps(float(actual[i]))
@@ -377,6 +400,28 @@ def row_distribution(
     return _row_distribution(row, own, as_of, h, settings)[0]
 
 
+def beat_probability(
+    row: pd.Series,
+    consensus: float,
+    errors: pd.DataFrame,
+    settings: CalibrationSettings = DEFAULT_SETTINGS,
+) -> float:
+    """P(actual > consensus) for one forecast row (``model, as_of, yhat, yhat_lo_80,
+    yhat_hi_80``, optional ``horizon``) under its calibrated distribution
+    (:func:`row_distribution` from the :func:`forecast_errors` frame ``errors``).
+
+    Fallback: with too few known errors, the Gaussian with the row's mean and own 80% band
+    (what ``forecasting.compare.surprise_probability`` gives today). NaN for a NaN consensus.
+    """
+    if not np.isfinite(consensus):
+        return float("nan")
+    dist = row_distribution(row, errors, settings)
+    if dist is not None:
+        return float(dist.prob_above(consensus)[0])
+    sd = max(float(row["yhat_hi_80"] - row["yhat_lo_80"]) / (2 * _Z80), 1e-9)
+    return float(1.0 - stats.norm.cdf((consensus - float(row["yhat"])) / sd))
+
+
 def _row_distribution(
     row: pd.Series,
     own: pd.DataFrame,
@@ -400,6 +445,68 @@ def _row_distribution(
         horizon_factor=factor,
     )
     return dist, len(at_h)
+
+
+#: adaptive miss rates are kept inside this range (0 would ask for an unbounded interval)
+_RATE_BOUNDS = (0.002, 0.99)
+
+
+def _nominal_rates(settings: CalibrationSettings) -> np.ndarray:
+    return np.array([1.0 - level / 100.0 for level in settings.levels])
+
+
+def _state_at(
+    dates: list[date], states: list[np.ndarray], as_of: date, settings: CalibrationSettings
+) -> np.ndarray:
+    """The miss rates in force at ``as_of``: the last state whose error was released before."""
+    k = bisect.bisect_left(dates, as_of)
+    return states[k - 1] if k else _nominal_rates(settings)
+
+
+def miss_rate_path(
+    own: pd.DataFrame, settings: CalibrationSettings
+) -> tuple[list[date], list[np.ndarray]]:
+    """Adaptive conformal miss rates of one model, replayed over its one-step errors.
+
+    ``own``: the model's rows of the :func:`forecast_errors` frame. In release order, each
+    error is checked against the interval its own origin would have had (the errors and
+    the miss rates known at that origin), and every level's rate moves by
+    ``adapt·(nominal − miss)``.
+
+    Returns:
+        (release dates, the rates per level after each of those releases), in release order.
+    """
+    one = own[own["horizon"] == 1].sort_values(["released", "period"])
+    nominal = _nominal_rates(settings)
+    current = nominal.copy()
+    dates: list[date] = []
+    states: list[np.ndarray] = []
+    for rec in one.itertuples(index=False):
+        known = one[one["released"] < rec.as_of].tail(settings.window)
+        dist = predictive_distribution(
+            0.0,
+            known["error"].to_numpy(),
+            settings,
+            scales=known["scale"].to_numpy(),
+            scale_now=float(rec.scale),
+        )
+        if dist is None:
+            continue
+        in_force = _state_at(dates, states, rec.as_of, settings)
+        miss = np.array(
+            [
+                not (lo <= rec.error <= hi)
+                for lo, hi in (
+                    dist.interval(level, rate)
+                    for level, rate in zip(settings.levels, in_force, strict=True)
+                )
+            ],
+            dtype=float,
+        )
+        current = np.clip(current + settings.adapt * (nominal - miss), *_RATE_BOUNDS)
+        dates.append(rec.released)
+        states.append(current.copy())
+    return dates, states
 
 
 def with_settings(settings: CalibrationSettings, **changes: object) -> CalibrationSettings:

@@ -121,9 +121,7 @@ def test_methods_absolute_is_symmetric_signed_keeps_a_bias() -> None:
 
 
 def sym_raw_hi(errors: np.ndarray) -> float:
-    d = predictive_distribution(
-        0.0, errors, CalibrationSettings(min_errors=5, bandwidth=0.0)
-    )
+    d = predictive_distribution(0.0, errors, CalibrationSettings(min_errors=5, bandwidth=0.0))
     return d.interval(80)[1]
 
 
@@ -147,7 +145,15 @@ def test_forecast_errors_and_release_dates() -> None:
     released = release_dates_from_backtest(frame)
     assert released["2010-01"] == date(2010, 2, 10)
     errors = forecast_errors(frame, released)
-    assert list(errors.columns) == ["model", "period", "horizon", "error", "scale", "released"]
+    assert list(errors.columns) == [
+        "model",
+        "period",
+        "horizon",
+        "error",
+        "scale",
+        "as_of",
+        "released",
+    ]
     assert np.allclose(errors["error"], frame["actual"] - frame["yhat"])
     assert (errors["scale"] == 20.0).all()
 
@@ -161,3 +167,21 @@ def test_p_beat_column_from_the_consensus() -> None:
     assert (scored["p_beat"] > 0.999).all()  # a consensus 100 points below every forecast
     assert out.loc[~out["calibrated"], "p_beat"].isna().all()
     assert scored["crps"].notna().all()
+
+
+def test_beat_probability_calibrated_or_gaussian_fallback() -> None:
+    from forecasting.calibration import beat_probability
+    from forecasting.compare import surprise_probability
+
+    frame = backtest_frame(n=40, sd=3.0)
+    released = release_dates_from_backtest(frame)
+    errors = forecast_errors(frame, released)
+    late, early = frame.iloc[-1], frame.iloc[0]
+    # calibrated: errors of sd 3, consensus 3 below the forecast -> P near Φ(1) ≈ 0.84
+    p = beat_probability(late, float(late["yhat"]) - 3.0, errors)
+    assert 0.7 < p < 0.95
+    # no known errors at the first origin: the Gaussian read off the own ±20 band
+    c = float(early["yhat"]) - 3.0
+    expected = surprise_probability(early["yhat"], early["yhat_lo_80"], early["yhat_hi_80"], c)
+    assert beat_probability(early, c, errors) == pytest.approx(float(expected))
+    assert np.isnan(beat_probability(late, float("nan"), errors))
