@@ -37,7 +37,7 @@ import shutil
 import sys
 import tempfile
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +48,8 @@ PRESAMPLE = ("2010-01", "2018-12")
 REPORT_START = "2019-01"
 TARGETS = ("exports_yoy", "imports_yoy")
 COMBINERS = ("ensemble", "ensemble_median")
+#: the adaptive-conformal step shown beside the chosen setting when that one does not adapt
+ALTERNATIVE_ADAPT = 0.05
 
 
 @dataclass(frozen=True)
@@ -98,33 +100,65 @@ def calibrated(frame, released, settings, consensus=None, rows=None):  # noqa: A
     return calibrate_frame(subset, released, settings, errors=errors, consensus=consensus)
 
 
+#: the grid searched on the choice sample (the ensemble's rows)
+GRID = {
+    "method": ("absolute", "scaled"),
+    "window": (24, 36, 60, 96),
+    "jan_feb_window": (0, 12),
+    "adapt": (0.0, 0.01, 0.05),
+}
+#: a setting is admissible when the ensemble's 80% coverage stays within these bounds in every
+#: three-year block of the choice sample (36 months: a coverage's sampling sd is ~0.07) on
+#: both targets, and its 95% coverage over the sample is at least the second bound
+BLOCK_COVERAGE = (0.70, 0.90)
+MIN_COVERAGE_95 = 0.90
+
+
 def grid_search(frames: dict[str, pd.DataFrame], released: dict[str, pd.Series], samples):  # noqa: ANN001, ANN201
-    """The ensemble's calibration scores per setting on the choice sample; the best setting
-    (lowest sum over targets of the 80% and 95% interval scores)."""
+    """The ensemble's calibration scores per setting on the choice sample, and the chosen
+    setting: among the admissible ones (:data:`BLOCK_COVERAGE`, :data:`MIN_COVERAGE_95`),
+    the lowest sum over targets of the 80% and 95% interval scores (all settings if none is
+    admissible). Nothing after the choice sample is looked at."""
+    import itertools
+
     from forecasting.calibration import CalibrationSettings
     from forecasting.scoring import interval_table
 
+    lo_year, hi_year = int(samples.choose[0][:4]), int(samples.choose[1][:4])
+    blocks = [
+        (f"{y}-01", f"{min(y + 2, hi_year)}-12") for y in range(lo_year, hi_year + 1, 3)
+    ]
     rows = []
-    for method in ("absolute", "signed", "scaled"):
-        for window in (24, 36, 60, 96):
-            for bandwidth in (0.0, 1.0):
-                s = CalibrationSettings(window=window, method=method, bandwidth=bandwidth)
-                rec = {"method": method, "window": window, "bw": bandwidth, "score": 0.0}
-                for target, frame in frames.items():
-                    ens = in_range(frame[frame["model"] == "ensemble"], samples.choose)
-                    cal = calibrated(frame, released[target], s, rows=ens)
-                    t = interval_table(cal).loc["ensemble"]
-                    short = target[:2]
-                    rec[f"{short}_cov80"] = t["cov80"]
-                    rec[f"{short}_cov95"] = t["cov95"]
-                    rec[f"{short}_is80"] = t["is80"]
-                    rec[f"{short}_is95"] = t["is95"]
-                    rec["score"] += t["is80"] + t["is95"]
-                rows.append(rec)
+    for method, window, jf, adapt in itertools.product(*GRID.values()):
+        s = CalibrationSettings(
+            window=window, method=method, jan_feb_window=jf, adapt=adapt, bandwidth=1.0
+        )
+        rec = {"method": method, "window": window, "jf": jf, "adapt": adapt, "score": 0.0}
+        ok = True
+        for target, frame in frames.items():
+            ens = in_range(frame[frame["model"] == "ensemble"], samples.choose)
+            cal = calibrated(frame, released[target], s, rows=ens)
+            t = interval_table(cal).loc["ensemble"]
+            short = target[:2]
+            rec[f"{short}_cov80"] = t["cov80"]
+            rec[f"{short}_cov95"] = t["cov95"]
+            rec[f"{short}_is"] = t["is80"] + t["is95"]
+            rec["score"] += t["is80"] + t["is95"]
+            block_cov = [interval_table(in_range(cal, b)).loc["ensemble", "cov80"] for b in blocks]
+            rec[f"{short}_blocks80"] = "/".join(f"{c:.2f}" for c in block_cov)
+            ok &= all(BLOCK_COVERAGE[0] <= c <= BLOCK_COVERAGE[1] for c in block_cov)
+            ok &= t["cov95"] >= MIN_COVERAGE_95
+        rec["admissible"] = ok
+        rows.append(rec)
     table = pd.DataFrame(rows)
-    best = table.loc[table["score"].idxmin()]
+    pool = table[table["admissible"]] if table["admissible"].any() else table
+    best = pool.loc[pool["score"].idxmin()]
     chosen = CalibrationSettings(
-        window=int(best["window"]), method=str(best["method"]), bandwidth=float(best["bw"])
+        window=int(best["window"]),
+        method=str(best["method"]),
+        jan_feb_window=int(best["jf"]),
+        adapt=float(best["adapt"]),
+        bandwidth=1.0,
     )
     return table, chosen
 
@@ -239,8 +273,11 @@ def variant_section(frames, variants, observations, samples):  # noqa: ANN001, A
             rows["actual"] = rows["period"].map(
                 frame.drop_duplicates("period").set_index("period")["actual"]
             )
-            members = frame[~frame["model"].isin([*COMBINERS, alias])]
-            merged = pd.concat([members, rows.drop(columns=["variant"])], ignore_index=True)
+            # the variant's rows replace its model's where it ran, the defaults stay elsewhere
+            keep = ~frame["model"].isin(COMBINERS) & ~(
+                (frame["model"] == alias) & frame["period"].isin(set(rows["period"]))
+            )
+            merged = pd.concat([frame[keep], rows.drop(columns=["variant"])], ignore_index=True)
             combined = recombine(merged, observations, target, ["ensemble"])
             recombined[target][name] = combined
             for label, bounds in samples.items():
@@ -288,13 +325,16 @@ def apply_variants(frame, variants, chosen, observations, target):  # noqa: ANN0
     if not chosen or target not in variants:
         return frame
     var = variants[target]
-    members = frame[~frame["model"].isin([*COMBINERS, *chosen])]
     actual = frame.drop_duplicates("period").set_index("period")["actual"]
-    parts = [members]
+    keep = ~frame["model"].isin(COMBINERS)
+    parts = []
     for name in chosen.values():
         rows = var[var["variant"] == name].drop(columns=["variant"]).copy()
         rows["actual"] = rows["period"].map(actual)
+        alias = rows["model"].iloc[0]
+        keep &= ~((frame["model"] == alias) & frame["period"].isin(set(rows["period"])))
         parts.append(rows)
+    parts.insert(0, frame[keep])
     combiners = [c for c in COMBINERS if c in set(frame["model"])]
     return recombine(pd.concat(parts, ignore_index=True), observations, target, combiners)
 
@@ -312,27 +352,33 @@ def report(
 ) -> dict[str, object]:
     """Print every section; return the chosen settings and variants (for tests)."""
     from forecasting.calibration import DEFAULT_SETTINGS, release_dates_from_backtest
+    from forecasting.scoring import interval_table
 
     pd.set_option("display.width", 200)
     released = {t: release_dates_from_backtest(f) for t, f in frames.items()}
-    chosen_settings = settings or DEFAULT_SETTINGS
-    if grid:
-        print(f"\n== calibration grid, ensemble, {samples.items()[0][0]} (choice sample)")
-        table, chosen_settings = grid_search(frames, released, samples)
-        print(table.round(3).to_string(index=False))
-        print(f"chosen: {chosen_settings}")
+    choose = samples.items()[0][0]
     chosen_variants: dict[str, str] = {}
     if variants:
         print("\n== model variants (MAE; ensemble recombined with the variant in place)")
         vtable, chosen_variants = variant_section(frames, variants, observations, samples)
         print(vtable.round(2).to_string(index=False))
         print(
-            f"kept on {samples.items()[0][0]} (lower ensemble MAE summed over targets): "
+            f"kept on {choose} (lower ensemble MAE summed over targets): "
             f"{chosen_variants or 'none'}"
         )
+    finals = {
+        t: apply_variants(f, variants or {}, chosen_variants, observations, t)
+        for t, f in frames.items()
+    }
+    chosen_settings = settings or DEFAULT_SETTINGS
+    if grid:
+        print(f"\n== calibration grid, ensemble of the final model set, {choose} (choice sample)")
+        table, chosen_settings = grid_search(finals, released, samples)
+        print(table.round(3).to_string(index=False))
+        print(f"chosen: {chosen_settings}")
     cals: dict[str, pd.DataFrame] = {}
     for target, frame in frames.items():
-        final = apply_variants(frame, variants or {}, chosen_variants, observations, target)
+        final = finals[target]
         polls = consensus[consensus["target"] == target].set_index("period")["consensus"]
         for stage, f in (("before (defaults)", frame), ("after (kept variants)", final)):
             if stage.startswith("after") and not chosen_variants:
@@ -341,18 +387,33 @@ def report(
                 b, a, cal = before_after(f, released[target], chosen_settings, bounds, polls)
                 print(f"\n== {target} {label}, model set {stage}; _b own bands, _a calibrated")
                 print(side_by_side(b, a).round(2).to_string())
-                if label == samples.items()[0][0] and f is final:
+                if label == choose and f is final:
                     raw = in_range(f, bounds)
                     cal = cal.assign(raw_lo_80=raw["yhat_lo_80"], raw_hi_80=raw["yhat_hi_80"])
                     cals[target] = cal
+    if chosen_settings.adapt == 0:
+        alternative = replace(chosen_settings, adapt=ALTERNATIVE_ADAPT)
+        print(
+            f"\n== the ensemble with adaptive conformal levels (adapt={ALTERNATIVE_ADAPT}), not "
+            f"chosen on {choose}: final model set"
+        )
+        for target, final in finals.items():
+            for label, bounds in samples.items():
+                rows = in_range(final[final["model"] == "ensemble"], bounds)
+                cal = calibrated(final, released[target], alternative, rows=rows)
+                t = interval_table(cal).loc["ensemble"]
+                print(
+                    f"{target} {label}: cov80 {t['cov80']:.3f} cov95 {t['cov95']:.3f} "
+                    f"width80 {t['width80']:.2f} is80 {t['is80']:.2f} is95 {t['is95']:.2f} "
+                    f"crps {t['crps']:.3f}"
+                )
     print("\n== P(actual > consensus) on the bundled polls: Brier (lower is better)")
     beat_section(cals, consensus, png)
     if "exports_yoy" in frames:
         print("\n== exports: the ensemble's error in months with a working-day difference")
-        final = apply_variants(
-            frames["exports_yoy"], variants or {}, chosen_variants, observations, "exports_yoy"
-        )
-        workday_share(final, samples)
+        for stage, f in (("defaults", frames["exports_yoy"]), ("final", finals["exports_yoy"])):
+            print(f"-- model set: {stage}")
+            workday_share(f, samples)
     return {"settings": chosen_settings, "variants": chosen_variants, "calibrated": cals}
 
 

@@ -88,6 +88,11 @@ class CalibrationSettings:
             calibrated interval; the interval then uses the quantiles at ``α/2`` and
             ``1 − α/2``. Over a run of origins the share of misses is pulled towards the
             nominal one whatever the errors' drift. 0 = off (the nominal levels).
+        jan_feb_window: > 0: January and February prints (the Lunar New Year months, a
+            separate January before 2020 or the combined Jan–Feb) draw on the last
+            ``jan_feb_window`` errors of January/February periods only, the other months on
+            the last ``window`` errors of the other months (each pool falls back on the
+            pooled errors when it has fewer than ``min_errors``). 0 = one pool.
     """
 
     window: int = 36
@@ -96,6 +101,7 @@ class CalibrationSettings:
     bandwidth: float = 1.0
     levels: tuple[int, ...] = (80, 95)
     adapt: float = 0.0
+    jan_feb_window: int = 0
 
     def __post_init__(self) -> None:
         if self.window < 1 or self.min_errors < 1:
@@ -106,6 +112,8 @@ class CalibrationSettings:
             raise ValueError(f"method must be absolute, signed or scaled, got {self.method!r}")
         if self.bandwidth < 0:
             raise ValueError(f"bandwidth must be >= 0, got {self.bandwidth}")
+        if self.jan_feb_window < 0:
+            raise ValueError(f"jan_feb_window must be >= 0, got {self.jan_feb_window}")
         if not 0 <= self.adapt < 1:
             raise ValueError(f"adapt must be in [0, 1), got {self.adapt}")
 
@@ -400,6 +408,24 @@ def row_distribution(
     return _row_distribution(row, own, as_of, h, settings)[0]
 
 
+def _is_jan_feb(period: object) -> bool:
+    return str(period)[5:7] in ("01", "02")
+
+
+def _known_sample(
+    known: pd.DataFrame, period: object, settings: CalibrationSettings
+) -> pd.DataFrame:
+    """The errors a forecast of ``period`` draws on among ``known`` (already cut to those
+    released before its origin and to its horizon, in period order)."""
+    if settings.jan_feb_window > 0:
+        group = known["period"].map(_is_jan_feb) == _is_jan_feb(period)
+        size = settings.jan_feb_window if _is_jan_feb(period) else settings.window
+        own_group = known[group].tail(size)
+        if len(own_group) >= settings.min_errors:
+            return own_group
+    return known.tail(settings.window)
+
+
 def beat_probability(
     row: pd.Series,
     consensus: float,
@@ -430,10 +456,10 @@ def _row_distribution(
     settings: CalibrationSettings,
 ) -> tuple[PredictiveDistribution | None, int]:
     known = own[own["released"] < as_of]
-    at_h = known[known["horizon"] == horizon].tail(settings.window)
+    at_h = _known_sample(known[known["horizon"] == horizon], row["period"], settings)
     factor = 1.0
     if len(at_h) < settings.min_errors and horizon > 1:
-        at_h = known[known["horizon"] == 1].tail(settings.window)
+        at_h = _known_sample(known[known["horizon"] == 1], row["period"], settings)
         factor = 1.0 if settings.method == "scaled" else float(np.sqrt(horizon))
     scale_now = float(row["yhat_hi_80"] - row["yhat_lo_80"]) / 2.0
     dist = predictive_distribution(
@@ -482,7 +508,7 @@ def miss_rate_path(
     dates: list[date] = []
     states: list[np.ndarray] = []
     for rec in one.itertuples(index=False):
-        known = one[one["released"] < rec.as_of].tail(settings.window)
+        known = _known_sample(one[one["released"] < rec.as_of], rec.period, settings)
         dist = predictive_distribution(
             0.0,
             known["error"].to_numpy(),
