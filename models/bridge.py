@@ -9,9 +9,10 @@ A direct regression of the month's y/y (as a log growth rate, ``100·log(1 + y/1
   far China has been running above or below what the indicators implied),
 - the target twelve months earlier (the base effect; Jan–Feb rule of
   :func:`models.dynamic_regression.lag12_with_jan_feb`),
-- optionally calendar regressors (``calendar``: working days against a year earlier and
-  Lunar New Year's position, :mod:`models.workdays`; history months outside China's holiday
-  schedule drop out, a month to forecast outside it is a ModelError).
+- calendar regressors (``calendar``, default
+  :data:`models.dynamic_regression.DEFAULT_CALENDAR`: working days against a year earlier
+  and Lunar New Year's position, :mod:`models.workdays`; history months outside China's
+  holiday schedule drop out, a month to forecast outside it is a ModelError).
 
 Features are standardised; the ridge penalty is chosen on the history only, by expanding-
 window one-step-ahead errors over its last ``cv_window`` target months (time-series CV). The
@@ -35,6 +36,7 @@ import pandas as pd
 
 from models.base import ModelError, PointForecast, from_log_growth, log_growth
 from models.dynamic_regression import (
+    DEFAULT_CALENDAR,
     DEFAULT_INDICATORS,
     NowcastForecaster,
     calendar_block,
@@ -112,7 +114,7 @@ class BridgeForecaster(NowcastForecaster):
         alphas: Sequence[float] = tuple(np.logspace(-3, 2, 6)),
         cv_window: int = 48,
         min_overlap: int = 24,
-        calendar: Sequence[str] = (),
+        calendar: Sequence[str] = DEFAULT_CALENDAR,
     ) -> None:
         super().__init__()
         self.indicators = tuple(indicators)
