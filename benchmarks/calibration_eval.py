@@ -91,13 +91,15 @@ def recombine(
     return pd.concat([fitted, comb], ignore_index=True)
 
 
-def calibrated(frame, released, settings, consensus=None, rows=None):  # noqa: ANN001, ANN201
+def calibrated(frame, released, settings, consensus=None, rows=None, weights=None):  # noqa: ANN001, ANN201
     """``frame``'s rows in ``rows`` (default all) calibrated on the errors of all of it."""
     from forecasting.calibration import calibrate_frame, forecast_errors
 
     errors = forecast_errors(frame, released)
     subset = frame if rows is None else rows
-    return calibrate_frame(subset, released, settings, errors=errors, consensus=consensus)
+    return calibrate_frame(
+        subset, released, settings, errors=errors, consensus=consensus, consensus_weights=weights
+    )
 
 
 #: the grid searched on the choice sample (the ensemble's rows)
@@ -125,9 +127,7 @@ def grid_search(frames: dict[str, pd.DataFrame], released: dict[str, pd.Series],
     from forecasting.scoring import interval_table
 
     lo_year, hi_year = int(samples.choose[0][:4]), int(samples.choose[1][:4])
-    blocks = [
-        (f"{y}-01", f"{min(y + 2, hi_year)}-12") for y in range(lo_year, hi_year + 1, 3)
-    ]
+    blocks = [(f"{y}-01", f"{min(y + 2, hi_year)}-12") for y in range(lo_year, hi_year + 1, 3)]
     rows = []
     for method, window, jf, adapt in itertools.product(*GRID.values()):
         s = CalibrationSettings(
@@ -186,8 +186,36 @@ def side_by_side(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def beat_section(cals: dict[str, pd.DataFrame], consensus: pd.DataFrame, png: Path | None):  # noqa: ANN001, ANN201
-    """Brier per model before/after and the ensemble's reliability tables on the polls."""
+def poll_weights(rows: pd.DataFrame, released: pd.Series) -> pd.Series:
+    """Per row (``model, period, as_of, yhat, consensus, actual``), the
+    :func:`forecasting.calibration.consensus_weight` of the same model's polls whose actual was
+    released before the row's origin (1 with fewer than 12 of them)."""
+    from forecasting.calibration import consensus_weight
+
+    out = pd.Series(1.0, index=rows.index)
+    rel = rows["period"].map(released)
+    for _, g in rows.groupby("model"):
+        for idx in g.index:
+            past = g[rel[g.index] < rows.at[idx, "as_of"]]
+            out[idx] = consensus_weight(
+                past["yhat"] - past["consensus"], past["actual"] - past["consensus"]
+            )
+    return out
+
+
+def beat_section(
+    cals: dict[str, pd.DataFrame],
+    consensus: pd.DataFrame,
+    png: Path | None,
+    frames: dict[str, pd.DataFrame] | None = None,
+    released: dict[str, pd.Series] | None = None,
+    settings=None,  # noqa: ANN001
+):  # noqa: ANN201
+    """Brier per model before/after and the ensemble's reliability tables on the polls.
+
+    With ``frames`` (the full backtest frames), ``released`` and ``settings`` also the
+    calibrated P(beat) centred at ``consensus + λ·(yhat − consensus)``, λ from the polls known
+    at each origin (:func:`poll_weights`)."""
     from forecasting.compare import surprise_probability
     from forecasting.scoring import brier_score, reliability_png, reliability_table
 
@@ -196,6 +224,21 @@ def beat_section(cals: dict[str, pd.DataFrame], consensus: pd.DataFrame, png: Pa
         polls = consensus[consensus["target"] == target].set_index("period")["consensus"]
         f = cal[cal["period"].isin(polls.index) & cal["actual"].notna() & cal["yhat"].notna()]
         f = f.assign(consensus=f["period"].map(polls))
+        f["p_shrunk"] = np.nan
+        if frames is not None and released is not None and not f.empty:
+            weights = poll_weights(f, released[target])
+            again = calibrated(
+                frames[target],
+                released[target],
+                settings,
+                rows=f.drop(columns=["p_beat"]).assign(
+                    yhat_lo_80=f["raw_lo_80"], yhat_hi_80=f["raw_hi_80"]
+                ),
+                consensus=polls,
+                weights=weights,
+            )
+            f["p_shrunk"] = again["p_beat"]
+            f["weight"] = weights
         parts.append(f)
     f = pd.concat(parts, ignore_index=True)
     if f.empty:
@@ -212,6 +255,8 @@ def beat_section(cals: dict[str, pd.DataFrame], consensus: pd.DataFrame, png: Pa
                 "n": len(g),
                 "brier_before": brier_score(g["p_before"], g["beat"]),
                 "brier_after": brier_score(g["p_beat"], g["beat"]),
+                "brier_after_shrunk": brier_score(g["p_shrunk"], g["beat"]),
+                "last_weight": float(g["weight"].iloc[-1]) if "weight" in g else np.nan,
                 "base_rate": float(g["beat"].mean()),
             }
         )
@@ -225,6 +270,10 @@ def beat_section(cals: dict[str, pd.DataFrame], consensus: pd.DataFrame, png: Pa
         ),
         "ensemble, after (calibrated)": reliability_table(ens["p_beat"], ens["beat"]),
     }
+    if ens["p_shrunk"].notna().any():
+        tables["ensemble, after (calibrated, centre moved towards the consensus)"] = (
+            reliability_table(ens["p_shrunk"], ens["beat"])
+        )
     for label, table in tables.items():
         print(f"\nreliability, {label}")
         print(table.round(3).to_string(index=False))
@@ -408,7 +457,7 @@ def report(
                     f"crps {t['crps']:.3f}"
                 )
     print("\n== P(actual > consensus) on the bundled polls: Brier (lower is better)")
-    beat_section(cals, consensus, png)
+    beat_section(cals, consensus, png, finals, released, chosen_settings)
     if "exports_yoy" in frames:
         print("\n== exports: the ensemble's error in months with a working-day difference")
         for stage, f in (("defaults", frames["exports_yoy"]), ("final", finals["exports_yoy"])):

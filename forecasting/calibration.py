@@ -56,6 +56,7 @@ __all__ = [
     "CalibrationSettings",
     "PredictiveDistribution",
     "beat_probability",
+    "consensus_weight",
     "calibrate_frame",
     "forecast_errors",
     "known_errors_at",
@@ -323,6 +324,7 @@ def calibrate_frame(
     *,
     errors: pd.DataFrame | None = None,
     consensus: pd.Series | None = None,
+    consensus_weights: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Calibrated bounds for every forecast row of ``frame`` (pure: a new frame).
 
@@ -337,6 +339,9 @@ def calibrate_frame(
         errors: the :func:`forecast_errors` frame to draw on (default: from ``frame``).
         consensus: period text -> the consensus; adds ``p_beat`` = P(actual > consensus)
             under the calibrated distribution (NaN where uncalibrated or no consensus).
+        consensus_weights: per row of ``frame`` (same index), the :func:`consensus_weight`
+            for ``p_beat`` (that model's polls known at the row's origin); default 1 (the
+            distribution centred on the model's own forecast).
 
     Returns:
         ``frame`` with ``yhat_lo_L, yhat_hi_L`` replaced for each level of ``settings``
@@ -366,6 +371,11 @@ def calibrate_frame(
         else np.ones(n_rows, dtype=int)
     )
     actual = out["actual"].to_numpy(dtype=float) if "actual" in out else np.full(n_rows, np.nan)
+    weights = (
+        np.ones(n_rows)
+        if consensus_weights is None
+        else consensus_weights.reindex(out.index).fillna(1.0).to_numpy(dtype=float)
+    )
     paths: dict[str, tuple[list[date], list[np.ndarray]]] = {}
     for i in np.flatnonzero(out["yhat"].notna().to_numpy()):
         row = out.iloc[i]
@@ -389,7 +399,8 @@ def calibrate_frame(
         if consensus is not None:
             c = consensus.get(str(row["period"]), np.nan)
             if pd.notna(c):
-                p_beat[i] = float(dist.prob_above(float(c))[0])
+                shift = (1.0 - weights[i]) * (float(row["yhat"]) - float(c))
+                p_beat[i] = float(dist.prob_above(float(c) + shift)[0])
     for col, values in bounds.items():
         out[col] = values
     out["calibrated"] = done
@@ -432,26 +443,53 @@ def _known_sample(
     return known.tail(settings.window)
 
 
+def consensus_weight(
+    model_minus_consensus: np.ndarray | Sequence[float],
+    actual_minus_consensus: np.ndarray | Sequence[float],
+    min_pairs: int = 12,
+) -> float:
+    """How much of the model's departure from the consensus the print has borne out.
+
+    ``λ = Σ d·a / Σ d²`` (least squares through the origin of ``a = actual − consensus`` on
+    ``d = model − consensus``), clipped to [0, 1]; 1 (take the model at its word) with fewer
+    than ``min_pairs`` finite pairs. Pass only pairs whose actual was released before the
+    origin. On the 2016–2018 polls the ensemble's λ settled near 0.66 on both targets: when
+    the model departs from the consensus, the print goes two thirds of the way.
+    """
+    d = np.asarray(model_minus_consensus, dtype=float)
+    a = np.asarray(actual_minus_consensus, dtype=float)
+    ok = np.isfinite(d) & np.isfinite(a)
+    if ok.sum() < min_pairs or float(d[ok] @ d[ok]) <= 0:
+        return 1.0
+    return float(np.clip(d[ok] @ a[ok] / (d[ok] @ d[ok]), 0.0, 1.0))
+
+
 def beat_probability(
     row: pd.Series,
     consensus: float,
     errors: pd.DataFrame,
     settings: CalibrationSettings = DEFAULT_SETTINGS,
+    *,
+    weight: float = 1.0,
 ) -> float:
     """P(actual > consensus) for one forecast row (``model, as_of, yhat, yhat_lo_80,
     yhat_hi_80``, optional ``horizon``) under its calibrated distribution
-    (:func:`row_distribution` from the :func:`forecast_errors` frame ``errors``).
+    (:func:`row_distribution` from the :func:`forecast_errors` frame ``errors``), centred
+    at ``consensus + weight·(yhat − consensus)`` (``weight``: :func:`consensus_weight` of
+    the polls known at the origin; 1 = the model's own centre).
 
-    Fallback: with too few known errors, the Gaussian with the row's mean and own 80% band
-    (what ``forecasting.compare.surprise_probability`` gives today). NaN for a NaN consensus.
+    Fallback: with too few known errors, the Gaussian with that centre and the row's own
+    80% band (with ``weight = 1`` what ``forecasting.compare.surprise_probability`` gives
+    today). NaN for a NaN consensus.
     """
     if not np.isfinite(consensus):
         return float("nan")
+    shift = (1.0 - weight) * (float(row["yhat"]) - consensus)
     dist = row_distribution(row, errors, settings)
     if dist is not None:
-        return float(dist.prob_above(consensus)[0])
+        return float(dist.prob_above(consensus + shift)[0])
     sd = max(float(row["yhat_hi_80"] - row["yhat_lo_80"]) / (2 * _Z80), 1e-9)
-    return float(1.0 - stats.norm.cdf((consensus - float(row["yhat"])) / sd))
+    return float(1.0 - stats.norm.cdf((consensus + shift - float(row["yhat"])) / sd))
 
 
 def _row_distribution(

@@ -185,3 +185,22 @@ def test_beat_probability_calibrated_or_gaussian_fallback() -> None:
     expected = surprise_probability(early["yhat"], early["yhat_lo_80"], early["yhat_hi_80"], c)
     assert beat_probability(early, c, errors) == pytest.approx(float(expected))
     assert np.isnan(beat_probability(late, float("nan"), errors))
+
+
+def test_consensus_weight_and_a_shrunk_beat_probability() -> None:
+    from forecasting.calibration import beat_probability, consensus_weight
+
+    d = np.array([2.0, -4.0, 6.0, -2.0] * 4)
+    assert consensus_weight(d, 0.5 * d) == pytest.approx(0.5)
+    assert consensus_weight(d, -d) == 0.0  # the print went the other way: clipped
+    assert consensus_weight(d[:5], 0.5 * d[:5]) == 1.0  # too few polls
+    frame = backtest_frame(n=40, sd=3.0)
+    released = release_dates_from_backtest(frame)
+    errors = forecast_errors(frame, released)
+    row = frame.iloc[-1]
+    c = float(row["yhat"]) - 3.0
+    full = beat_probability(row, c, errors)
+    half = beat_probability(row, c, errors, weight=0.5)
+    none = beat_probability(row, c, errors, weight=0.0)
+    assert full > half > none
+    assert none == pytest.approx(0.5, abs=0.08)  # centred on the consensus itself
