@@ -58,18 +58,29 @@ def variant_groups() -> dict[str, list[tuple[str, str, dict]]]:
         ("bridge+cal", "bridge", {"calendar": CAL_KR}),
         ("kr_surprise+cal", "kr_surprise", {"calendar": CAL_KR}),
         ("kr_surprise+cn_cal", "kr_surprise", {"calendar": CAL}),
+        # the same models without any calendar (the defaults before the calendar was kept)
+        ("dynreg-cal", "dynreg", {"calendar": ()}),
+        ("bridge-cal", "bridge", {"calendar": ()}),
+        ("kr_surprise-cal", "kr_surprise", {"calendar": ()}),
     ]
+    # measured against the models without the calendar, as the report's base CSVs were
+    off = {"calendar": ()}
     info = []
     for extra in EXTRA:
         short = extra.replace("_yoy", "")
-        info.append((f"dynreg+{short}", "dynreg", {"indicators": (*DYN, extra)}))
-        info.append((f"bridge+{short}", "bridge", {"indicators": (*DYN, extra)}))
-        info.append((f"kr_surprise+{short}", "kr_surprise", {"indicators": (*KRS, extra)}))
+        info.append((f"dynreg+{short}", "dynreg", {"indicators": (*DYN, extra), **off}))
+        info.append((f"bridge+{short}", "bridge", {"indicators": (*DYN, extra), **off}))
+        info.append((f"kr_surprise+{short}", "kr_surprise", {"indicators": (*KRS, extra), **off}))
     no20 = tuple(i for i in DYN if i != "kr_exports_first20d_yoy")
-    info.append(("dynreg-kr_exports_first20d", "dynreg", {"indicators": no20}))
-    info.append(("bridge-kr_exports_first20d", "bridge", {"indicators": no20}))
-    info.append(("kr_surprise+kr_exports_first20d", "kr_surprise",
-                 {"indicators": (*KRS, "kr_exports_first20d_yoy")}))
+    info.append(("dynreg-kr_exports_first20d", "dynreg", {"indicators": no20, **off}))
+    info.append(("bridge-kr_exports_first20d", "bridge", {"indicators": no20, **off}))
+    info.append(
+        (
+            "kr_surprise+kr_exports_first20d",
+            "kr_surprise",
+            {"indicators": (*KRS, "kr_exports_first20d_yoy"), **off},
+        )
+    )
     return {"calendar": calendar, "exports_info": info}
 
 
