@@ -24,6 +24,21 @@ target, for 2010–2018 (the sample every choice is made on) and 2019..latest (r
    lower the 2010–2018 ensemble MAE summed over both targets are kept (the best one per
    model), and the final before/after table applies them.
 
+How the figures of the issue-16 report were produced (about 40 minutes on 2 shared cores)::
+
+    python benchmarks/calibration_backtests.py --out-dir /tmp/calib/base --jobs 2
+    python benchmarks/member_variants.py --dir /tmp/calib/base --variants calendar --jobs 1
+    python benchmarks/member_variants.py --dir /tmp/calib/base --variants exports_info \
+        --start 2019-01 --jobs 2
+    python benchmarks/calibration_eval.py --dir /tmp/calib/base --png /tmp/reliability.png
+
+The base CSVs came from the models *without* calendar regressors (the defaults then); with
+the calendar now on by default, a new base run has it, and the ``-cal`` variants of the
+``calendar`` group give the models without it. (The indicator variants of ``exports_info``
+set ``calendar=()`` so that they compare with the same base.) None of the four extra
+indicators has the 24 months of overlap a model needs before 2019, so their rows before
+2019 equal the defaults and ``--start 2019-01`` loses nothing.
+
 Everything is computed from rows known at each origin: the ensembles are recombined with
 ``forecasting.backtest.combine_at_origins`` and each row is calibrated on its model's errors
 on periods released before its ``as_of``.
