@@ -201,23 +201,6 @@ def side_by_side(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def poll_weights(rows: pd.DataFrame, released: pd.Series) -> pd.Series:
-    """Per row (``model, period, as_of, yhat, consensus, actual``), the
-    :func:`forecasting.calibration.consensus_weight` of the same model's polls whose actual was
-    released before the row's origin (1 with fewer than 12 of them)."""
-    from forecasting.calibration import consensus_weight
-
-    out = pd.Series(1.0, index=rows.index)
-    rel = rows["period"].map(released)
-    for _, g in rows.groupby("model"):
-        for idx in g.index:
-            past = g[rel[g.index] < rows.at[idx, "as_of"]]
-            out[idx] = consensus_weight(
-                past["yhat"] - past["consensus"], past["actual"] - past["consensus"]
-            )
-    return out
-
-
 def beat_section(
     cals: dict[str, pd.DataFrame],
     consensus: pd.DataFrame,
@@ -230,7 +213,8 @@ def beat_section(
 
     With ``frames`` (the full backtest frames), ``released`` and ``settings`` also the
     calibrated P(beat) centred at ``consensus + λ·(yhat − consensus)``, λ from the polls known
-    at each origin (:func:`poll_weights`)."""
+    at each origin (:func:`forecasting.calibration.consensus_weights_at`)."""
+    from forecasting.calibration import consensus_weights_at
     from forecasting.compare import surprise_probability
     from forecasting.scoring import brier_score, reliability_png, reliability_table
 
@@ -241,7 +225,7 @@ def beat_section(
         f = f.assign(consensus=f["period"].map(polls))
         f["p_shrunk"] = np.nan
         if frames is not None and released is not None and not f.empty:
-            weights = poll_weights(f, released[target])
+            weights = consensus_weights_at(f, released[target])
             again = calibrated(
                 frames[target],
                 released[target],

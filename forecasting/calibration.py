@@ -57,6 +57,7 @@ __all__ = [
     "PredictiveDistribution",
     "beat_probability",
     "consensus_weight",
+    "consensus_weights_at",
     "calibrate_frame",
     "forecast_errors",
     "known_errors_at",
@@ -462,6 +463,32 @@ def consensus_weight(
     if ok.sum() < min_pairs or float(d[ok] @ d[ok]) <= 0:
         return 1.0
     return float(np.clip(d[ok] @ a[ok] / (d[ok] @ d[ok]), 0.0, 1.0))
+
+
+def consensus_weights_at(rows: pd.DataFrame, released: pd.Series, min_pairs: int = 12) -> pd.Series:
+    """Per row, the :func:`consensus_weight` of the same model's polls known at its origin.
+
+    Args:
+        rows: ``model, period, as_of, yhat, consensus, actual`` (past backtest rows with a
+            poll, and the rows to score; ``actual`` NaN where not released).
+        released: period text -> first-release date.
+
+    Returns:
+        Series on ``rows``' index: the weight from the rows of the same model whose period
+        was released before the row's ``as_of`` (1 with fewer than ``min_pairs``).
+    """
+    out = pd.Series(1.0, index=rows.index)
+    rel = rows["period"].astype(str).map(released)
+    as_of = pd.to_datetime(rows["as_of"]).dt.date
+    for _, g in rows.groupby("model"):
+        d = (g["yhat"] - g["consensus"]).to_numpy(dtype=float)
+        a = (g["actual"] - g["consensus"]).to_numpy(dtype=float)
+        known_on = rel[g.index]
+        for pos, idx in enumerate(g.index):
+            past = (known_on < as_of[idx]).to_numpy()
+            past[pos] = False
+            out[idx] = consensus_weight(d[past], a[past], min_pairs)
+    return out
 
 
 def beat_probability(

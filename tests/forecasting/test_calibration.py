@@ -204,3 +204,20 @@ def test_consensus_weight_and_a_shrunk_beat_probability() -> None:
     none = beat_probability(row, c, errors, weight=0.0)
     assert full > half > none
     assert none == pytest.approx(0.5, abs=0.08)  # centred on the consensus itself
+
+
+def test_consensus_weights_use_only_polls_released_before_the_origin() -> None:
+    from forecasting.calibration import consensus_weights_at
+
+    frame = backtest_frame(n=30)
+    released = release_dates_from_backtest(frame)
+    # the print went half the way of the model's departure from the poll every month
+    rows = frame.assign(consensus=frame["yhat"] - 4.0)
+    rows["actual"] = rows["consensus"] + 2.0
+    w = consensus_weights_at(rows, released)
+    assert (w.iloc[:12] == 1.0).all()  # fewer than 12 polls known
+    assert np.allclose(w.iloc[12:], 0.5)
+    # a later print changes nothing at an earlier origin
+    changed = rows.copy()
+    changed.loc[changed.index[20:], "actual"] += 50.0
+    assert np.allclose(consensus_weights_at(changed, released).iloc[:21], w.iloc[:21])
