@@ -8,7 +8,11 @@ A direct regression of the month's y/y (as a log growth rate, ``100·log(1 + y/1
   weighted mean over the same months (together they let the regression carry forward how
   far China has been running above or below what the indicators implied),
 - the target twelve months earlier (the base effect; Jan–Feb rule of
-  :func:`models.dynamic_regression.lag12_with_jan_feb`).
+  :func:`models.dynamic_regression.lag12_with_jan_feb`),
+- calendar regressors (``calendar``, default
+  :data:`models.dynamic_regression.DEFAULT_CALENDAR`: working days against a year earlier
+  and Lunar New Year's position, :mod:`models.workdays`; history months outside China's
+  holiday schedule drop out, a month to forecast outside it is a ModelError).
 
 Features are standardised; the ridge penalty is chosen on the history only, by expanding-
 window one-step-ahead errors over its last ``cv_window`` target months (time-series CV). The
@@ -31,7 +35,13 @@ import numpy as np
 import pandas as pd
 
 from models.base import ModelError, PointForecast, from_log_growth, log_growth
-from models.dynamic_regression import DEFAULT_INDICATORS, NowcastForecaster, lag12_with_jan_feb
+from models.dynamic_regression import (
+    DEFAULT_CALENDAR,
+    DEFAULT_INDICATORS,
+    NowcastForecaster,
+    calendar_block,
+    lag12_with_jan_feb,
+)
 from models.periods import is_target_period
 
 __all__ = ["BridgeForecaster", "ridge_path_errors"]
@@ -104,9 +114,11 @@ class BridgeForecaster(NowcastForecaster):
         alphas: Sequence[float] = tuple(np.logspace(-3, 2, 6)),
         cv_window: int = 48,
         min_overlap: int = 24,
+        calendar: Sequence[str] = DEFAULT_CALENDAR,
     ) -> None:
         super().__init__()
         self.indicators = tuple(indicators)
+        self.calendar = tuple(calendar)
         self.memory = tuple(float(w) for w in memory)
         self.alphas = tuple(float(a) for a in alphas)
         self.cv_window = cv_window
@@ -131,6 +143,9 @@ class BridgeForecaster(NowcastForecaster):
             for c in block.columns:
                 feats[f"{c}_level{w:g}"] = _past_level(block[c], known, w, grid)
         feats["target_lag12"] = lag12_with_jan_feb(target)
+        if self.calendar:
+            cal = calendar_block(grid, self.calendar, self._history.index[-1])
+            feats.update({c: cal[c] for c in cal.columns})
         return pd.DataFrame(feats, index=grid)
 
     def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
