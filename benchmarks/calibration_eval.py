@@ -108,7 +108,8 @@ def recombine(
 
 def calibrated(frame, released, settings, consensus=None, rows=None, weights=None):  # noqa: ANN001, ANN201
     """``frame``'s rows in ``rows`` (default all) calibrated on the errors of all of it."""
-    from forecasting.calibration import calibrate_frame, forecast_errors
+    from forecasting.calibration import forecast_errors
+    from forecasting.calibration_frame import calibrate_frame
 
     errors = forecast_errors(frame, released)
     subset = frame if rows is None else rows
@@ -214,7 +215,7 @@ def beat_section(
     With ``frames`` (the full backtest frames), ``released`` and ``settings`` also the
     calibrated P(beat) centred at ``consensus + λ·(yhat − consensus)``, λ from the polls known
     at each origin (:func:`forecasting.calibration.consensus_weights_at`)."""
-    from forecasting.calibration import consensus_weights_at
+    from forecasting.calibration_frame import consensus_weights_at
     from forecasting.compare import surprise_probability
     from forecasting.scoring import brier_score, reliability_png, reliability_table
 

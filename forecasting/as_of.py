@@ -20,6 +20,8 @@ from datetime import date
 import pandas as pd
 
 from forecasting.backtest import run_backtest
+from forecasting.calibration import DEFAULT_SETTINGS, forecast_errors
+from forecasting.calibration_frame import calibrate_frame
 from forecasting.combination import combined_rows, known_errors, rule_of, split_models
 from forecasting.cross_target import identity_in, identity_live_rows
 from forecasting.errors import ModelError
@@ -27,7 +29,10 @@ from forecasting.observations import first_release_actuals, first_release_dates
 from forecasting.origin import MemberForecasts, member_forecasts
 from models.registry import is_cross_target
 
-__all__ = ["AsOfForecast", "forecast_as_of", "member_errors_at"]
+__all__ = ["CALIBRATION", "AsOfForecast", "calibrated_path", "forecast_as_of", "history_at"]
+
+#: how every published interval is calibrated (chosen on 2010–2018)
+CALIBRATION = DEFAULT_SETTINGS
 
 
 @dataclass
@@ -37,7 +42,8 @@ class AsOfForecast:
     members' fit at the origin; ``errors``: the member errors the combiners were weighted by;
     ``weights``/``centred_on``: the weighted combiner's weights and Jan–Feb centring;
     ``new_backtest_rows``: origins run here because the given backtest rows lacked them;
-    ``new_inputs``: the same for the targets a cross-target member combines."""
+    ``new_inputs``: the same for the targets a cross-target member combines; ``history``:
+    the pseudo-real-time rows (with ``actual``) the weights and intervals came from."""
 
     rows: pd.DataFrame
     members: MemberForecasts
@@ -46,36 +52,37 @@ class AsOfForecast:
     centred_on: dict[str, str] = field(default_factory=dict)
     new_backtest_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
     new_inputs: dict[str, pd.DataFrame] = field(default_factory=dict)
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def member_errors_at(
+def history_at(
     observations: pd.DataFrame,
     target: str,
     as_of: date,
-    fitted: Sequence[str],
-    combiners: Sequence[str],
+    aliases: Sequence[str],
     backtest_rows: pd.DataFrame,
     *,
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The member errors known at ``as_of`` over the last combination window of released
-    periods, running the origins ``backtest_rows`` lack.
+    """The pseudo-real-time rows of ``aliases`` (combiners included) for the periods released
+    before ``as_of`` that a forecast then weights and calibrates on (the longer of the
+    combination and calibration windows), running the origins ``backtest_rows`` lack.
 
     Returns:
-        (errors ``model, period, abs_error``, the backtest rows run here).
+        (those rows with ``actual``, the backtest rows run here).
     """
-    window = max((rule_of(a).window for a in combiners), default=0)
+    fitted, combiners = split_models(aliases)
+    window = max([rule_of(a).window for a in combiners] + [CALIBRATION.window])
     released = first_release_dates(observations, target)
-    before = sorted(p for p, d in released.items() if d < as_of)[-window:] if window else []
+    before = sorted(p for p, d in released.items() if d < as_of)[-window:]
     rows = backtest_rows
     if len(rows) and "target" in rows:
         rows = rows[rows["target"] == target]
-    have = rows[rows["model"].isin(fitted)] if len(rows) else None
-    own = {a for a in fitted if not is_cross_target(a)}  # a cross-target member's rows come in
-    missing = [
-        p for p in before if have is None or not own <= set(have.loc[have["period"] == p, "model"])
-    ]
+    # a cross-target member's rows come in with its target's backtest, not from a refit here
+    need = {a for a in aliases if not is_cross_target(a)}
+    have = rows.groupby("period")["model"].agg(set) if len(rows) else pd.Series(dtype=object)
+    missing = [p for p in before if p not in have.index or not need <= have[p]]
     new = pd.DataFrame()
     if missing:
         new = run_backtest(
@@ -83,18 +90,17 @@ def member_errors_at(
             target,
             min(missing),
             max(missing),
-            list(fitted),
+            list(aliases),
             jobs=jobs,
             progress=progress,
-            warmup=0,
+            keep_warmup=True,
         )
-        new = new[new["period"].isin(missing)]
-    rows = pd.concat([r for r in (have, new) if r is not None and len(r)], ignore_index=True)
-    if rows.empty:
-        return pd.DataFrame(columns=["model", "period", "abs_error"]), new
-    rows = rows[rows["period"].isin(before)].drop_duplicates(["period", "model"], keep="last")
-    rows = rows.assign(actual=rows["period"].map(first_release_actuals(observations, target)))
-    return known_errors(rows, released, as_of), new
+    parts = [r for r in (rows, new) if len(r)]
+    if not parts:
+        return pd.DataFrame(columns=["model", "period", "as_of", "yhat", "actual"]), new
+    rows = pd.concat(parts, ignore_index=True).drop_duplicates(["period", "model"], keep="first")
+    rows = rows[rows["period"].isin(before)]
+    return rows.assign(actual=rows["period"].map(first_release_actuals(observations, target))), new
 
 
 def forecast_as_of(
@@ -138,15 +144,33 @@ def forecast_as_of(
                 progress=progress,
             )
             members.rows = pd.concat([members.rows, extra], ignore_index=True)
-    rows = members.rows
-    if not combiners:
-        empty = pd.DataFrame(columns=["model", "period", "abs_error"])
-        return AsOfForecast(rows, members, empty, new_inputs=new_inputs)
-    errors, new = member_errors_at(
-        observations, target, as_of, fitted, combiners, backtest_rows, jobs=jobs, progress=progress
+    history, new = history_at(
+        observations, target, as_of, aliases, backtest_rows, jobs=jobs, progress=progress
     )
-    first = str(min(rows["period"]))
-    comb = combined_rows(rows, combiners, errors, first)
-    weights = next(iter(comb.weights.values()), {})
-    out = pd.concat([rows, comb.rows], ignore_index=True)
-    return AsOfForecast(out, members, errors, weights, comb.centred_on, new, new_inputs)
+    released = first_release_dates(observations, target)
+    errors = known_errors(history, released, as_of)
+    out, weights, centred = members.rows, {}, {}
+    if combiners:
+        comb = combined_rows(out, combiners, errors, str(min(out["period"])))
+        weights, centred = next(iter(comb.weights.values()), {}), comb.centred_on
+        out = pd.concat([out, comb.rows], ignore_index=True)
+    out = calibrated_path(out, history, released, as_of)
+    return AsOfForecast(out, members, errors, weights, centred, new, new_inputs, history)
+
+
+def calibrated_path(
+    rows: pd.DataFrame, history: pd.DataFrame, released: pd.Series, as_of: date
+) -> pd.DataFrame:
+    """A forecast's path rows with each model's intervals calibrated on its errors in
+    ``history`` known at ``as_of`` (the h-th step of a path on its h-step errors where it has
+    enough, else on one-step errors widened by sqrt(h); :mod:`forecasting.calibration`)."""
+    if rows.empty:
+        return rows
+    path = rows.assign(as_of=as_of)
+    order = path["period"].astype(str)
+    path["horizon"] = order.groupby(path["model"]).rank(method="dense").astype(int)
+    errors = forecast_errors(history, released) if len(history) else None
+    if errors is None or errors.empty:
+        return rows.assign(calibrated=False)
+    out = calibrate_frame(path, released, CALIBRATION, errors=errors)
+    return out.drop(columns=["as_of", "horizon", "crps"])

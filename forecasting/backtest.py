@@ -22,7 +22,10 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
+from forecasting.calibration import DEFAULT_SETTINGS, CalibrationSettings
+from forecasting.calibration_frame import calibrate_frame, consensus_weights_at
 from forecasting.combination import combine_at_origins, rule_of, split_models
+from forecasting.compare import surprise_probability
 from forecasting.errors import DataError, ModelError
 from forecasting.observations import first_release_actuals, first_release_dates
 from forecasting.origin import Origin, member_forecasts
@@ -31,12 +34,39 @@ from models.periods import target_periods
 
 __all__ = [
     "BACKTEST_COLUMNS",
+    "BACKTEST_EXTRA",
+    "calibrated",
     "backtest_origins",
     "data_fingerprint",
     "run_backtest",
 ]
 
 BACKTEST_COLUMNS = ("target", "period", "model", "as_of", *FORECAST_COLUMNS[1:], "actual")
+#: what a backtest frame holds besides the CSV's columns
+BACKTEST_EXTRA = ("error", "uses_indicators", "calibrated", "n_errors", "p_beat", "reported")
+
+
+def calibrated(
+    frame: pd.DataFrame,
+    released: pd.Series,
+    settings: CalibrationSettings,
+    consensus: pd.Series | None = None,
+) -> pd.DataFrame:
+    """``frame``'s rows with intervals calibrated on each model's errors known at each row's
+    origin, and ``p_beat`` where ``consensus`` has a poll (centred by each model's
+    consensus weight from the polls known then; a row without enough known errors: the
+    Gaussian of its own 80% band)."""
+    if consensus is None or consensus.empty:
+        return calibrate_frame(frame, released, settings)
+    polled = frame.assign(consensus=frame["period"].map(consensus))
+    weights = consensus_weights_at(polled, released)
+    out = calibrate_frame(frame, released, settings, consensus=consensus, consensus_weights=weights)
+    gauss = surprise_probability(
+        out["yhat"], out["yhat_lo_80"], out["yhat_hi_80"], polled["consensus"]
+    )
+    own = out["p_beat"].fillna(pd.Series(gauss, index=out.index))
+    out["p_beat"] = own.where(polled["consensus"].notna() & out["yhat"].notna())
+    return out
 
 
 def data_fingerprint(observations: pd.DataFrame) -> str:
@@ -110,12 +140,21 @@ def run_backtest(
     progress: Callable[[int, int], None] | None = None,
     warmup: int | None = None,
     extra_rows: pd.DataFrame | None = None,
+    consensus: pd.Series | None = None,
+    calibration: CalibrationSettings | None = DEFAULT_SETTINGS,
+    keep_warmup: bool = False,
 ) -> pd.DataFrame:
     """Run the backtest; see the module docstring.
 
     ``extra_rows``: member rows computed elsewhere (a cross-target member such as the balance
     identity: ``period, as_of, model, yhat``, bounds); those at this backtest's origins join
     the fitted members' rows before the combination.
+
+    ``calibration``: every row's intervals are then calibrated on its model's errors known at
+    its origin (:func:`forecasting.calibration_frame.calibrate_frame`; None = the models' own
+    bands), and with ``consensus`` (period -> poll) each row gets ``p_beat`` from its
+    calibrated distribution. ``keep_warmup``: return the warm-up origins' rows too (column
+    ``reported`` False), e.g. to keep them as the errors later forecasts calibrate on.
 
     ``warmup``: with an ensemble among ``aliases``, the fitted models are also run at this
     many months of origins before ``start`` (default: the longest combination window) so that
@@ -165,10 +204,14 @@ def run_backtest(
         combined = combine_at_origins(frame, combiners, observations, target, actual=actual)
         frame = pd.concat([frame, combined], ignore_index=True)
     frame["actual"] = frame["period"].map(actual)
-    frame = frame[frame["period"] >= str(pd.Period(start, freq="M"))]
+    if calibration is not None:
+        frame = calibrated(frame, first_release_dates(observations, target), calibration, consensus)
+    frame["reported"] = frame["period"] >= str(pd.Period(start, freq="M"))
+    if not keep_warmup:
+        frame = frame[frame["reported"]]
     order = {a: i for i, a in enumerate(aliases)}
     frame = frame.assign(_o=frame["model"].map(order)).sort_values(["period", "_o"])
-    cols = [*BACKTEST_COLUMNS, "error", "uses_indicators"]
+    cols = [*BACKTEST_COLUMNS, *BACKTEST_EXTRA]
     for c in cols:
         if c not in frame:
             frame[c] = np.nan

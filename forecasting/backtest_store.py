@@ -11,38 +11,47 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from forecasting.backtest import BACKTEST_COLUMNS
-from forecasting.db import backtest_table
+from forecasting.db import backtest_table, write_transaction
 from models.base import FORECAST_COLUMNS
 
 __all__ = ["BacktestStore"]
 
-_COLUMNS = [*BACKTEST_COLUMNS, "error"]
+_COLUMNS = [*BACKTEST_COLUMNS, "error", "calibrated", "p_beat"]
 
 
 class BacktestStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def save(self, fingerprint: str, frame: pd.DataFrame) -> int:
-        """Keep ``frame``'s rows for ``fingerprint``, replacing rows of the same
-        (target, period, model) for that fingerprint, in one transaction."""
+    def save(self, fingerprint: str, frame: pd.DataFrame, *, replace: bool = True) -> int:
+        """Keep ``frame``'s rows for ``fingerprint`` in one transaction: replacing rows of the
+        same (target, period, model), or, with ``replace=False``, only where there is none."""
         if frame.empty:
             return 0
-        records = [
-            {k: (None if pd.isna(v) else v) for k, v in rec.items()} | {"fingerprint": fingerprint}
-            for rec in frame.loc[:, _COLUMNS].to_dict("records")
-        ]
+        frame = frame.reindex(columns=_COLUMNS)
         t = backtest_table
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             for target, g in frame.groupby("target"):
-                conn.execute(
-                    t.delete()
-                    .where(t.c.fingerprint == fingerprint)
-                    .where(t.c.target == target)
-                    .where(t.c.period.in_(list(g["period"].unique())))
-                    .where(t.c.model.in_(list(g["model"].unique())))
+                mine = (
+                    t.c.fingerprint == fingerprint,
+                    t.c.target == target,
+                    t.c.period.in_(list(g["period"].unique())),
+                    t.c.model.in_(list(g["model"].unique())),
                 )
-            conn.execute(t.insert(), records)
+                if replace:
+                    conn.execute(t.delete().where(*mine))
+                    continue
+                have = set(conn.execute(sa.select(t.c.period, t.c.model).where(*mine)).all())
+                keys = zip(frame["target"], frame["period"], frame["model"], strict=True)
+                keep = [not (tg == target and (p, m) in have) for tg, p, m in keys]
+                frame = frame[keep]
+            records = [
+                {k: (None if pd.isna(v) else v) for k, v in rec.items()}
+                | {"fingerprint": fingerprint}
+                for rec in frame.to_dict("records")
+            ]
+            if records:
+                conn.execute(t.insert(), records)
         return len(records)
 
     def load(self, fingerprint: str, target: str) -> pd.DataFrame:
@@ -55,6 +64,6 @@ class BacktestStore:
                 .order_by(t.c.period, t.c.id)
             ).all()
         frame = pd.DataFrame(rows, columns=_COLUMNS)
-        for c in (*FORECAST_COLUMNS[1:], "actual"):
+        for c in (*FORECAST_COLUMNS[1:], "actual", "p_beat"):
             frame[c] = frame[c].astype(float)
         return frame

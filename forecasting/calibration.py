@@ -20,9 +20,10 @@ out-of-sample record says, origin by origin, with no look-ahead:
      multiplied by the half-width now (keeps the model's own sense of which months are
      uncertain), mirrored as in ``"absolute"``.
 
-4. :func:`calibrate_frame`: the same for every row of a frame (a backtest, or the live
-   forecast rows together with the backtest rows before them): new ``yhat_lo_L, yhat_hi_L``
-   from the distribution's quantiles, and ``calibrated`` / ``n_errors`` columns.
+4. :func:`forecasting.calibration_frame.calibrate_frame`: the same for every row of a
+   frame (a backtest, or the live forecast rows together with the backtest rows before
+   them): new ``yhat_lo_L, yhat_hi_L`` from the distribution's quantiles, and
+   ``calibrated`` / ``n_errors`` columns.
 
 Horizon. The backtest's forecasts are all one step ahead (the eve of release, the previous
 print known). A forecast ``h > 1`` target months past the last known print (``horizon``
@@ -41,7 +42,6 @@ The settings (:data:`DEFAULT_SETTINGS`) were chosen on the 2010–2018 backtest
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -55,16 +55,12 @@ __all__ = [
     "DEFAULT_SETTINGS",
     "CalibrationSettings",
     "PredictiveDistribution",
-    "beat_probability",
-    "consensus_weight",
-    "consensus_weights_at",
-    "calibrate_frame",
     "forecast_errors",
     "known_errors_at",
-    "miss_rate_path",
     "predictive_distribution",
     "release_dates_from_backtest",
     "row_distribution",
+    "with_settings",
 ]
 
 Method = Literal["absolute", "signed", "scaled"]
@@ -318,100 +314,6 @@ def known_errors_at(
     return known.tail(window)
 
 
-def calibrate_frame(
-    frame: pd.DataFrame,
-    released: pd.Series,
-    settings: CalibrationSettings = DEFAULT_SETTINGS,
-    *,
-    errors: pd.DataFrame | None = None,
-    consensus: pd.Series | None = None,
-    consensus_weights: pd.Series | None = None,
-) -> pd.DataFrame:
-    """Calibrated bounds for every forecast row of ``frame`` (pure: a new frame).
-
-    Args:
-        frame: rows ``model, period, as_of, yhat, yhat_lo_L, yhat_hi_L`` (+ ``actual`` where
-            known, optional ``horizon`` = target months past the last known print, default 1).
-            The errors come from the frame's own scored rows (a backtest run over the months
-            before the ones to calibrate, or live rows appended to a backtest).
-        released: period text -> first-release date (the store's
-            ``first_release_dates``; :func:`release_dates_from_backtest` for a backtest CSV).
-        settings: see :class:`CalibrationSettings`.
-        errors: the :func:`forecast_errors` frame to draw on (default: from ``frame``).
-        consensus: period text -> the consensus; adds ``p_beat`` = P(actual > consensus)
-            under the calibrated distribution (NaN where uncalibrated or no consensus).
-        consensus_weights: per row of ``frame`` (same index), the :func:`consensus_weight`
-            for ``p_beat`` (that model's polls known at the row's origin); default 1 (the
-            distribution centred on the model's own forecast).
-
-    Returns:
-        ``frame`` with ``yhat_lo_L, yhat_hi_L`` replaced for each level of ``settings``
-        where the model had at least ``min_errors`` known errors, and columns
-        ``calibrated`` (bool), ``n_errors`` (known errors used), ``crps`` (of the
-        calibrated distribution where ``actual`` is known, else NaN) and, with
-        ``consensus``, ``p_beat``.
-    """
-    if errors is None:
-        errors = forecast_errors(frame, released)
-    out = frame.copy()
-    n_rows = len(out)
-    bounds = {
-        c: out[c].to_numpy(dtype=float, copy=True)
-        for level in settings.levels
-        for c in (f"yhat_lo_{level}", f"yhat_hi_{level}")
-    }
-    done = np.zeros(n_rows, dtype=bool)
-    used = np.zeros(n_rows, dtype=int)
-    crps = np.full(n_rows, np.nan)
-    p_beat = np.full(n_rows, np.nan)
-    by_model = {m: g for m, g in errors.groupby("model", sort=False)}
-    as_of_dates = pd.to_datetime(out["as_of"]).dt.date.to_numpy()
-    horizons = (
-        out["horizon"].fillna(1).astype(int).to_numpy()
-        if "horizon" in out
-        else np.ones(n_rows, dtype=int)
-    )
-    actual = out["actual"].to_numpy(dtype=float) if "actual" in out else np.full(n_rows, np.nan)
-    weights = (
-        np.ones(n_rows)
-        if consensus_weights is None
-        else consensus_weights.reindex(out.index).fillna(1.0).to_numpy(dtype=float)
-    )
-    paths: dict[str, tuple[list[date], list[np.ndarray]]] = {}
-    for i in np.flatnonzero(out["yhat"].notna().to_numpy()):
-        row = out.iloc[i]
-        own = by_model.get(row["model"])
-        if own is None:
-            continue
-        dist, used[i] = _row_distribution(row, own, as_of_dates[i], horizons[i], settings)
-        if dist is None:
-            continue
-        rates: list[float | None] = [None] * len(settings.levels)
-        if settings.adapt > 0:
-            if row["model"] not in paths:
-                paths[row["model"]] = miss_rate_path(own, settings)
-            rates = list(_state_at(*paths[row["model"]], as_of_dates[i], settings))
-        for level, rate in zip(settings.levels, rates, strict=True):
-            lo, hi = dist.interval(level, rate)
-            bounds[f"yhat_lo_{level}"][i], bounds[f"yhat_hi_{level}"][i] = lo, hi
-        done[i] = True
-        if np.isfinite(actual[i]):
-            crps[i] = dist.crps(float(actual[i]))
-        if consensus is not None:
-            c = consensus.get(str(row["period"]), np.nan)
-            if pd.notna(c):
-                shift = (1.0 - weights[i]) * (float(row["yhat"]) - float(c))
-                p_beat[i] = float(dist.prob_above(float(c) + shift)[0])
-    for col, values in bounds.items():
-        out[col] = values
-    out["calibrated"] = done
-    out["n_errors"] = used
-    out["crps"] = crps
-    if consensus is not None:
-        out["p_beat"] = p_beat
-    return out
-
-
 def row_distribution(
     row: pd.Series,
     errors: pd.DataFrame,
@@ -444,81 +346,6 @@ def _known_sample(
     return known.tail(settings.window)
 
 
-def consensus_weight(
-    model_minus_consensus: np.ndarray | Sequence[float],
-    actual_minus_consensus: np.ndarray | Sequence[float],
-    min_pairs: int = 12,
-) -> float:
-    """How much of the model's departure from the consensus the print has borne out.
-
-    ``λ = Σ d·a / Σ d²`` (least squares through the origin of ``a = actual − consensus`` on
-    ``d = model − consensus``), clipped to [0, 1]; 1 (take the model at its word) with fewer
-    than ``min_pairs`` finite pairs. Pass only pairs whose actual was released before the
-    origin. On the 2016–2018 polls the ensemble's λ settled near 0.66 on both targets: when
-    the model departs from the consensus, the print goes two thirds of the way.
-    """
-    d = np.asarray(model_minus_consensus, dtype=float)
-    a = np.asarray(actual_minus_consensus, dtype=float)
-    ok = np.isfinite(d) & np.isfinite(a)
-    if ok.sum() < min_pairs or float(d[ok] @ d[ok]) <= 0:
-        return 1.0
-    return float(np.clip(d[ok] @ a[ok] / (d[ok] @ d[ok]), 0.0, 1.0))
-
-
-def consensus_weights_at(rows: pd.DataFrame, released: pd.Series, min_pairs: int = 12) -> pd.Series:
-    """Per row, the :func:`consensus_weight` of the same model's polls known at its origin.
-
-    Args:
-        rows: ``model, period, as_of, yhat, consensus, actual`` (past backtest rows with a
-            poll, and the rows to score; ``actual`` NaN where not released).
-        released: period text -> first-release date.
-
-    Returns:
-        Series on ``rows``' index: the weight from the rows of the same model whose period
-        was released before the row's ``as_of`` (1 with fewer than ``min_pairs``).
-    """
-    out = pd.Series(1.0, index=rows.index)
-    rel = rows["period"].astype(str).map(released)
-    as_of = pd.to_datetime(rows["as_of"]).dt.date
-    for _, g in rows.groupby("model"):
-        d = (g["yhat"] - g["consensus"]).to_numpy(dtype=float)
-        a = (g["actual"] - g["consensus"]).to_numpy(dtype=float)
-        known_on = rel[g.index]
-        for pos, idx in enumerate(g.index):
-            past = (known_on < as_of[idx]).to_numpy()
-            past[pos] = False
-            out[idx] = consensus_weight(d[past], a[past], min_pairs)
-    return out
-
-
-def beat_probability(
-    row: pd.Series,
-    consensus: float,
-    errors: pd.DataFrame,
-    settings: CalibrationSettings = DEFAULT_SETTINGS,
-    *,
-    weight: float = 1.0,
-) -> float:
-    """P(actual > consensus) for one forecast row (``model, as_of, yhat, yhat_lo_80,
-    yhat_hi_80``, optional ``horizon``) under its calibrated distribution
-    (:func:`row_distribution` from the :func:`forecast_errors` frame ``errors``), centred
-    at ``consensus + weight·(yhat − consensus)`` (``weight``: :func:`consensus_weight` of
-    the polls known at the origin; 1 = the model's own centre).
-
-    Fallback: with too few known errors, the Gaussian with that centre and the row's own
-    80% band (with ``weight = 1`` what ``forecasting.compare.surprise_probability`` gives
-    today). NaN for a NaN consensus.
-    """
-    if not np.isfinite(consensus):
-        return float("nan")
-    shift = (1.0 - weight) * (float(row["yhat"]) - consensus)
-    dist = row_distribution(row, errors, settings)
-    if dist is not None:
-        return float(dist.prob_above(consensus + shift)[0])
-    sd = max(float(row["yhat_hi_80"] - row["yhat_lo_80"]) / (2 * _Z80), 1e-9)
-    return float(1.0 - stats.norm.cdf((consensus + shift - float(row["yhat"])) / sd))
-
-
 def _row_distribution(
     row: pd.Series,
     own: pd.DataFrame,
@@ -542,68 +369,6 @@ def _row_distribution(
         horizon_factor=factor,
     )
     return dist, len(at_h)
-
-
-#: adaptive miss rates are kept inside this range (0 would ask for an unbounded interval)
-_RATE_BOUNDS = (0.002, 0.99)
-
-
-def _nominal_rates(settings: CalibrationSettings) -> np.ndarray:
-    return np.array([1.0 - level / 100.0 for level in settings.levels])
-
-
-def _state_at(
-    dates: list[date], states: list[np.ndarray], as_of: date, settings: CalibrationSettings
-) -> np.ndarray:
-    """The miss rates in force at ``as_of``: the last state whose error was released before."""
-    k = bisect.bisect_left(dates, as_of)
-    return states[k - 1] if k else _nominal_rates(settings)
-
-
-def miss_rate_path(
-    own: pd.DataFrame, settings: CalibrationSettings
-) -> tuple[list[date], list[np.ndarray]]:
-    """Adaptive conformal miss rates of one model, replayed over its one-step errors.
-
-    ``own``: the model's rows of the :func:`forecast_errors` frame. In release order, each
-    error is checked against the interval its own origin would have had (the errors and
-    the miss rates known at that origin), and every level's rate moves by
-    ``adapt·(nominal − miss)``.
-
-    Returns:
-        (release dates, the rates per level after each of those releases), in release order.
-    """
-    one = own[own["horizon"] == 1].sort_values(["released", "period"])
-    nominal = _nominal_rates(settings)
-    current = nominal.copy()
-    dates: list[date] = []
-    states: list[np.ndarray] = []
-    for rec in one.itertuples(index=False):
-        known = _known_sample(one[one["released"] < rec.as_of], rec.period, settings)
-        dist = predictive_distribution(
-            0.0,
-            known["error"].to_numpy(),
-            settings,
-            scales=known["scale"].to_numpy(),
-            scale_now=float(rec.scale),
-        )
-        if dist is None:
-            continue
-        in_force = _state_at(dates, states, rec.as_of, settings)
-        miss = np.array(
-            [
-                not (lo <= rec.error <= hi)
-                for lo, hi in (
-                    dist.interval(level, rate)
-                    for level, rate in zip(settings.levels, in_force, strict=True)
-                )
-            ],
-            dtype=float,
-        )
-        current = np.clip(current + settings.adapt * (nominal - miss), *_RATE_BOUNDS)
-        dates.append(rec.released)
-        states.append(current.copy())
-    return dates, states
 
 
 def with_settings(settings: CalibrationSettings, **changes: object) -> CalibrationSettings:

@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["predictive_sd", "scoreboard", "surprise_probability"]
+__all__ = [
+    "beat_probabilities",
+    "predictive_sd",
+    "reliability",
+    "scoreboard",
+    "surprise_probability",
+]
 
 _Z80 = float(stats.norm.ppf(0.9))
 
@@ -55,7 +61,7 @@ def scoreboard(frame: pd.DataFrame, consensus: pd.Series) -> pd.DataFrame:
         surprise = np.sign(g["actual"] - g["consensus"])
         view = np.sign(g["yhat"] - g["consensus"])
         both = (surprise != 0) & (view != 0)
-        p = surprise_probability(g["yhat"], g["yhat_lo_80"], g["yhat_hi_80"], g["consensus"])
+        p = beat_probabilities(g)
         beat = (g["actual"] > g["consensus"]).astype(float)
         rows.append(
             {
@@ -92,6 +98,32 @@ def scoreboard(frame: pd.DataFrame, consensus: pd.Series) -> pd.DataFrame:
         }
     )
     return pd.DataFrame(rows).set_index("model")
+
+
+def beat_probabilities(rows: pd.DataFrame) -> np.ndarray:
+    """Each row's P(actual > consensus): its ``p_beat`` (from the calibrated distribution, as
+    the backtest computes it) where it has one, else the Gaussian of its 80% band."""
+    gauss = surprise_probability(
+        rows["yhat"], rows["yhat_lo_80"], rows["yhat_hi_80"], rows["consensus"]
+    )
+    if "p_beat" not in rows:
+        return np.asarray(gauss, dtype=float)
+    own = pd.to_numeric(rows["p_beat"], errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isfinite(own), own, gauss)
+
+
+def reliability(frame: pd.DataFrame, consensus: pd.Series) -> dict[str, pd.DataFrame]:
+    """Per model, the reliability table of its P(beat) over the periods with a poll and an
+    actual (:func:`forecasting.scoring.reliability_table`)."""
+    from forecasting.scoring import reliability_table
+
+    f = frame[frame["actual"].notna() & frame["yhat"].notna()].copy()
+    f["consensus"] = f["period"].map(consensus)
+    f = f[f["consensus"].notna()]
+    return {
+        str(model): reliability_table(beat_probabilities(g), (g["actual"] > g["consensus"]))
+        for model, g in f.groupby("model", sort=False)
+    }
 
 
 def _coverage(g: pd.DataFrame, level: int) -> float:

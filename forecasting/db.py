@@ -134,8 +134,10 @@ ledger_table = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
+#: pseudo-real-time rows kept as a cache keyed by the data's fingerprint (recomputable; the
+#: table's name carries its layout's version, so a store of an older layout just gets a new one)
 backtest_table = sa.Table(
-    "backtest_rows",
+    "backtest_rows_v2",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("fingerprint", sa.String(16), nullable=False, index=True),
@@ -146,7 +148,9 @@ backtest_table = sa.Table(
     *_forecast_columns(),
     sa.Column("actual", sa.Float, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
-    sa.UniqueConstraint("fingerprint", "target", "period", "model", name="uq_backtest_row"),
+    sa.Column("calibrated", sa.Boolean, nullable=True),
+    sa.Column("p_beat", sa.Float, nullable=True),
+    sa.UniqueConstraint("fingerprint", "target", "period", "model", name="uq_backtest_row_v2"),
 )
 
 meta_table = sa.Table(

@@ -65,6 +65,10 @@ def compare_command(
             "start": result.start,
             "end": result.end,
             "scoreboard": board.to_dict("records"),
+            "reliability": {
+                m: t.replace({float("nan"): None}).to_dict("records")
+                for m, t in result.reliability.items()
+            },
             "mlflow_run_id": run_id,
         }
         print(json.dumps(out))
@@ -73,6 +77,16 @@ def compare_command(
         console.print(
             frame_table(result.board.reset_index(), title + f"({len(result.periods)} periods)")
         )
+        from forecasting.tracking._run import headline_model
+
+        head = headline_model([m for m in result.board.index if m != "consensus"])
+        if head in result.reliability:
+            console.print(
+                frame_table(
+                    result.reliability[head],
+                    f"{head}: P(beat) against how often the print beat the consensus",
+                )
+            )
     if error:
         warn(f"{error}; the comparison is not in MLflow")
         raise typer.Exit(TrackingError.exit_code)

@@ -46,6 +46,14 @@ def log_compare(settings: Settings, result: Any, *, backtest_run_id: str | None 
             scoreboard_png(
                 r.board, f"{r.target} {scope}: models vs consensus", run.file("scoreboard.png")
             )
+            if r.reliability:
+                from forecasting.scoring import reliability_png
+
+                shown = {m: t for m, t in r.reliability.items() if m in (head, models[0])}
+                title = f"{r.target} {scope}: P(beat) reliability"
+                reliability_png(shown, run.file("reliability.png"), title)
+                for model, table in r.reliability.items():
+                    run.table(f"reliability/{model}.csv", table)
             for model in models:
                 with Run(client, exp, f"{model} · {run.name}", run.id) as child:
                     child.log(

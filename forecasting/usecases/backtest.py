@@ -96,6 +96,7 @@ def backtest(
     checked_target(target)
     aliases = model_set(service, target, models)
     obs = service.observations.frame()
+    consensus = service.consensus.best(target).set_index("period")["consensus"]
     t0 = time.perf_counter()
     extra = None
     if identity_in(target, aliases):  # the balance identity, from the y/y backtests
@@ -116,10 +117,15 @@ def backtest(
         progress=progress,
         warmup=warmup,
         extra_rows=extra,
+        consensus=consensus,
+        keep_warmup=True,
     )
     fingerprint = data_fingerprint(obs)
+    # the warm-up origins' rows are kept where the store has none (the errors later forecasts
+    # are weighted and calibrated on); the reported ones replace what was there
+    service.backtests.save(fingerprint, frame[~frame["reported"]], replace=False)
+    frame = frame[frame["reported"]].reset_index(drop=True)
     service.backtests.save(fingerprint, frame)
-    consensus = service.consensus.best(target).set_index("period")["consensus"]
     polled = frame[frame["period"].isin(consensus.index)]
     return BacktestResult(
         target=target,
@@ -158,8 +164,8 @@ def stored_or_run(
     have = stored.groupby("period")["model"].agg(set) if len(stored) else pd.Series(dtype=object)
     if all(p in have.index and set(require) <= have[p] for p in periods):
         return stored
-    run = backtest(service, target, start, end, models=models, jobs=jobs, progress=progress)
-    return pd.concat([stored[~stored["period"].isin(run.frame["period"])], run.frame])
+    backtest(service, target, start, end, models=models, jobs=jobs, progress=progress)
+    return service.backtests.load(data_fingerprint(obs), target)
 
 
 def write_backtest_csv(result: BacktestResult, path: Path) -> Path | None:

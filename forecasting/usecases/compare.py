@@ -4,12 +4,12 @@ the periods that have both a poll and an actual."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from forecasting.backtest import data_fingerprint
-from forecasting.compare import scoreboard
+from forecasting.compare import reliability, scoreboard
 from forecasting.errors import DataError
 from forecasting.observations import first_release_actuals
 from forecasting.service import Service
@@ -24,7 +24,8 @@ class CompareResult:
     """``board``: :func:`forecasting.compare.scoreboard` (a ``consensus`` row last);
     ``frame``: the pseudo-real-time rows scored; ``consensus``: the poll per period;
     ``backtest``: the backtest run for the periods the store lacked (None when every row was
-    stored for this data)."""
+    stored for this data); ``reliability``: per model, the reliability table of its
+    P(beat)."""
 
     target: str
     periods: tuple[str, ...]
@@ -33,6 +34,8 @@ class CompareResult:
     consensus: pd.Series
     fingerprint: str
     backtest: BacktestResult | None
+    #: per model, its P(beat) binned against how often the print beat the consensus
+    reliability: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def start(self) -> str:
@@ -95,4 +98,13 @@ def compare(
         frame = run.frame[run.frame["period"].isin(periods)]
     consensus = cons.set_index("period")["consensus"]
     board = scoreboard(frame, consensus)
-    return CompareResult(target, tuple(sorted(periods)), board, frame, consensus, fingerprint, run)
+    return CompareResult(
+        target,
+        tuple(sorted(periods)),
+        board,
+        frame,
+        consensus,
+        fingerprint,
+        run,
+        reliability(frame, consensus),
+    )

@@ -14,11 +14,12 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from forecasting.as_of import AsOfForecast, forecast_as_of
+from forecasting.as_of import CALIBRATION, AsOfForecast, forecast_as_of
 from forecasting.backtest import data_fingerprint
 from forecasting.calendar import Release
+from forecasting.calibration import forecast_errors
+from forecasting.calibration_frame import beat_probability, consensus_weight
 from forecasting.combination import rule_of, split_models
-from forecasting.compare import surprise_probability
 from forecasting.cross_target import BALANCE, YOY_INPUTS, headline, identity_in
 from forecasting.errors import DataError
 from forecasting.observations import first_release_dates, information_set, target_history
@@ -196,10 +197,13 @@ def forecast_release(
     )
     for rows_run in (computed.new_backtest_rows, *computed.new_inputs.values()):
         if not rows_run.empty:
-            service.backtests.save(fingerprint, rows_run)
+            service.backtests.save(fingerprint, rows_run, replace=False)
     stored = pd.concat([stored, computed.new_backtest_rows], ignore_index=True)
+    stored = stored.drop_duplicates(["period", "model"], keep="first")
     consensus = service.consensus.value(target, target_p, as_of_date)
-    rows = _release_rows(computed.rows, target_p, aliases, consensus)
+    polls = service.consensus.best(target).set_index("period")["consensus"]
+    released = first_release_dates(obs, target)
+    rows = _release_rows(computed, target_p, aliases, consensus, polls, released, as_of_date)
     fc = ForecastResult(
         target=target,
         period=target_p,
@@ -274,21 +278,46 @@ def _period(text: str) -> pd.Period:
 
 
 def _release_rows(
-    rows: pd.DataFrame, period: str, aliases: list[str], consensus: float | None
+    computed: AsOfForecast,
+    period: str,
+    aliases: list[str],
+    consensus: float | None,
+    polls: pd.Series,
+    released: pd.Series,
+    as_of: date,
 ) -> pd.DataFrame:
     """One row per model for ``period`` (a failed model's error row included), with the
-    consensus view, in model-set order."""
+    consensus view, in model-set order. P(beat) is read off each model's calibrated
+    distribution (its errors in ``computed.history`` known at ``as_of``), centred by how far
+    its past departures from the polls were borne out (``consensus_weight``); a model without
+    enough known errors falls back on the Gaussian of its own 80% band."""
+    rows = computed.rows
     out = rows[rows["period"] == period].copy()
     failed = rows[rows["yhat"].isna() & ~rows["model"].isin(out["model"])]
     out = pd.concat([out, failed], ignore_index=True)
-    if consensus is None:
-        out["model_minus_consensus"] = np.nan
-        out["p_beat"] = np.nan
-    else:
-        out["model_minus_consensus"] = out["yhat"] - consensus
-        out["p_beat"] = surprise_probability(
-            out["yhat"], out["yhat_lo_80"], out["yhat_hi_80"], consensus
-        )
+    out["model_minus_consensus"] = np.nan if consensus is None else out["yhat"] - consensus
+    out["p_beat"] = np.nan
+    if consensus is not None:
+        history = computed.history
+        errors = forecast_errors(history, released) if len(history) else _NO_ERRORS
+        steps = rows[rows["yhat"].notna()].groupby("model")["period"].nunique()
+        for i, row in out[out["yhat"].notna()].iterrows():
+            past = history[history["model"] == row["model"]] if len(history) else history
+            shown = past["period"].map(polls) if len(past) else pd.Series(dtype=float)
+            weight = consensus_weight(
+                (past.get("yhat", shown) - shown).to_numpy(dtype=float),
+                (past.get("actual", shown) - shown).to_numpy(dtype=float),
+            )
+            at = row.copy()
+            at["as_of"], at["horizon"] = as_of, int(steps.get(row["model"], 1))
+            out.loc[i, "p_beat"] = beat_probability(
+                at, float(consensus), errors, CALIBRATION, weight=weight
+            )
     order = {a: i for i, a in enumerate(aliases)}
     out = out.assign(_o=out["model"].map(order)).sort_values("_o", kind="stable")
     return out.drop(columns="_o").reset_index(drop=True)
+
+
+_NO_ERRORS = pd.DataFrame(
+    columns=["model", "period", "horizon", "error", "scale", "as_of", "released"]
+)

@@ -202,8 +202,8 @@ def _forecasts_before(
     progress: Callable[[int, int], None] | None,
 ) -> tuple[str, pd.DataFrame]:
     """Where the forecasts come from and the rows (``model, as_of, yhat, yhat_lo_80,
-    yhat_hi_80``)."""
-    cols = ["model", "as_of", "yhat", "yhat_lo_80", "yhat_hi_80"]
+    yhat_hi_80, p_beat``: P(beat) as it was said or computed then, NaN where unknown)."""
+    cols = ["model", "as_of", "yhat", "yhat_lo_80", "yhat_hi_80", "p_beat"]
     ledger = service.ledger.frame(target=target, period=period)
     ledger = ledger[ledger["yhat"].notna()]
     if not ledger.empty:
@@ -216,7 +216,7 @@ def _forecasts_before(
     if set(aliases) <= set(at["model"]):
         order = {a: i for i, a in enumerate(aliases)}
         at = at.assign(_o=at["model"].map(order)).sort_values("_o")
-        return "backtest", at.loc[:, cols].reset_index(drop=True)
+        return "backtest", at.reindex(columns=cols).reset_index(drop=True)
     from forecasting.usecases.forecast import forecast_release
 
     fc = forecast_release(
@@ -235,7 +235,9 @@ def _scored(rows: pd.DataFrame, actual: float, consensus: float) -> pd.DataFrame
     for c in ("yhat", "yhat_lo_80", "yhat_hi_80"):
         f[c] = pd.to_numeric(f[c]).astype(float)
     f["model_minus_consensus"] = f["yhat"] - consensus
-    f["p_beat"] = surprise_probability(f["yhat"], f["yhat_lo_80"], f["yhat_hi_80"], consensus)
+    gauss = surprise_probability(f["yhat"], f["yhat_lo_80"], f["yhat_hi_80"], consensus)
+    said = pd.to_numeric(f["p_beat"], errors="coerce") if "p_beat" in f else None
+    f["p_beat"] = gauss if said is None else said.fillna(pd.Series(gauss, index=f.index))
     f["abs_error"] = (f["yhat"] - actual).abs()
     f["consensus_abs_error"] = abs(consensus - actual)
     f["closer"] = np.select(

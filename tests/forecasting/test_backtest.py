@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecasting.backtest import BACKTEST_COLUMNS, backtest_origins, run_backtest
+from forecasting.backtest import BACKTEST_COLUMNS, BACKTEST_EXTRA, backtest_origins, run_backtest
 from forecasting.errors import DataError, ModelError
 from forecasting.metrics import accuracy_table, trailing_mae
 from forecasting.snapshot_loader import SNAPSHOT_OBSERVATIONS, snapshot_path
@@ -31,7 +31,7 @@ def test_naive_backtest_rows_metrics_and_parallel_equals_serial(observations) ->
     serial = run_backtest(observations, "imports_yoy", "2024-01", "2025-12", ["naive"], jobs=1)
     parallel = run_backtest(observations, "imports_yoy", "2024-01", "2025-12", ["naive"], jobs=2)
     pd.testing.assert_frame_equal(serial, parallel)
-    assert list(serial.columns) == [*BACKTEST_COLUMNS, "error", "uses_indicators"]
+    assert list(serial.columns) == [*BACKTEST_COLUMNS, *BACKTEST_EXTRA]
     assert not serial["uses_indicators"].any()  # naive uses none
     assert len(serial) == 22  # 2024-01 and 2025-01 are not target periods
     # naive forecasts the previous print: 2025-03's forecast is the Jan-Feb 2025 figure

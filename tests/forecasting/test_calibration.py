@@ -11,11 +11,11 @@ from scipy import integrate, stats
 
 from forecasting.calibration import (
     CalibrationSettings,
-    calibrate_frame,
     forecast_errors,
     predictive_distribution,
     release_dates_from_backtest,
 )
+from forecasting.calibration_frame import calibrate_frame
 
 
 def backtest_frame(n: int = 120, sd: float = 3.0, own_halfwidth: float = 20.0, seed: int = 0):
@@ -170,7 +170,7 @@ def test_p_beat_column_from_the_consensus() -> None:
 
 
 def test_beat_probability_calibrated_or_gaussian_fallback() -> None:
-    from forecasting.calibration import beat_probability
+    from forecasting.calibration_frame import beat_probability
     from forecasting.compare import surprise_probability
 
     frame = backtest_frame(n=40, sd=3.0)
@@ -188,7 +188,7 @@ def test_beat_probability_calibrated_or_gaussian_fallback() -> None:
 
 
 def test_consensus_weight_and_a_shrunk_beat_probability() -> None:
-    from forecasting.calibration import beat_probability, consensus_weight
+    from forecasting.calibration_frame import beat_probability, consensus_weight
 
     d = np.array([2.0, -4.0, 6.0, -2.0] * 4)
     assert consensus_weight(d, 0.5 * d) == pytest.approx(0.5)
@@ -207,7 +207,7 @@ def test_consensus_weight_and_a_shrunk_beat_probability() -> None:
 
 
 def test_consensus_weights_use_only_polls_released_before_the_origin() -> None:
-    from forecasting.calibration import consensus_weights_at
+    from forecasting.calibration_frame import consensus_weights_at
 
     frame = backtest_frame(n=30)
     released = release_dates_from_backtest(frame)

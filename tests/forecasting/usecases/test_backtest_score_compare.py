@@ -45,7 +45,15 @@ def test_backtest_scores_models_and_the_consensus_and_keeps_the_rows(service, tm
     assert set(res.ranked(["naive", "ridge_ar"])) == {"naive", "ridge_ar"}
     # kept in the store for the same data
     stored = service.backtests.load(res.fingerprint, "exports_yoy")
-    assert len(stored) == len(res.frame)
+    reported = stored[stored["period"] >= "2018-01"]
+    assert len(reported) == len(res.frame)
+    # with the warm-up origins' rows: the errors later forecasts weight and calibrate on
+    assert sorted(stored["period"].unique())[:2] == ["2016-01", "2016-02"]
+    # a row is calibrated when its model had 12+ errors known at its origin (seasonal_ratio
+    # needs 40 months of history, so it failed at the first warm-up origins of 2016)
+    assert (res.frame["calibrated"] == (res.frame["n_errors"] >= 12)).all()
+    assert res.frame.loc[res.frame["model"] == "ensemble", "calibrated"].all()
+    assert res.frame["p_beat"].between(0, 1).all()
     out = tmp_path / "bt.csv"
     assert write_backtest_csv(res, out) is None
     assert list(pd.read_csv(out).columns) == list(BACKTEST_COLUMNS)

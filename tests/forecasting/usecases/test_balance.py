@@ -60,7 +60,8 @@ def test_the_identity_joins_the_balance_backtest_from_the_yoy_backtests(
         im[im["model"] == "ensemble"],
     )
     assert row["yhat"] == pytest.approx(direct.iloc[0]["yhat"])
-    assert row["yhat_lo_80"] == pytest.approx(direct.iloc[0]["yhat_lo_80"])
+    if not row["calibrated"]:  # its bands: the joint y/y errors' until its own record counts
+        assert row["yhat_lo_80"] == pytest.approx(direct.iloc[0]["yhat_lo_80"])
     # and the balance's actual is its first release, in USD bn
     assert row["actual"] == pytest.approx(
         obs.query("series == @BALANCE and period == '2025-06'")["value"].iloc[0]

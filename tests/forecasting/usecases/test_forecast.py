@@ -46,34 +46,48 @@ def test_as_of_with_consensus_and_already_released(service) -> None:
         forecast_release(service, "gdp", models=["naive"])
 
 
-def test_the_weights_come_from_the_errors_known_at_as_of(service) -> None:
-    """Without a stored backtest the forecast runs the origins its weights need (the last 24
-    released periods), keeps them, and weights exactly as the combination rule says."""
+def test_the_weights_and_intervals_come_from_the_errors_known_at_as_of(service) -> None:
+    """Without a stored backtest the forecast runs the origins its weights and intervals need
+    (the last 36 released periods, the calibration window, with the combination's warm-up),
+    keeps them, and weights and calibrates exactly as the rules say."""
     as_of = date(2025, 6, 5)
     obs = service.observations.frame()
     assert service.backtests.load(data_fingerprint(obs), "exports_yoy").empty
     res = forecast_release(service, "exports_yoy", as_of=as_of, models=FAST_YOY)
     stored = service.backtests.load(data_fingerprint(obs), "exports_yoy")
     released = first_release_dates(obs, "exports_yoy")
-    last24 = sorted(p for p, d in released.items() if d < as_of)[-24:]
-    assert sorted(stored["period"].unique()) == last24
-    errors = known_errors(stored, released, as_of)
+    last36 = sorted(p for p, d in released.items() if d < as_of)[-36:]
+    assert set(last36) <= set(stored["period"]) and max(stored["period"]) == last36[-1]
+    window = stored[stored["period"].isin(last36)]
+    assert window.groupby("period")["model"].agg(set).map(lambda m: m == set(FAST_YOY)).all()
+    errors = known_errors(window, released, as_of)
     assert res.weights == pytest.approx(EnsembleForecaster.rule.weights(errors), abs=1e-4)
     # the trimming keeps the better half: one of the three fitted members gets no weight
     assert sorted(v > 0 for v in res.weights.values()) == [False, True, True]
+    # every interval is calibrated on its model's own errors (36 known)
+    ens = res.rows.set_index("model").loc["ensemble"]
+    assert bool(ens["calibrated"])
+    miss = (
+        window.loc[window["model"] == "ensemble", "actual"]
+        - window.loc[window["model"] == "ensemble", "yhat"]
+    ).abs()
+    half = (ens["yhat_hi_80"] - ens["yhat_lo_80"]) / 2
+    assert 0.6 <= (miss <= half).mean() <= 0.95  # about 80% of its own past misses inside
     # a second forecast on the same data reuses the stored rows: same figures
     again = forecast_release(service, "exports_yoy", as_of=as_of, models=FAST_YOY)
     pd.testing.assert_frame_equal(again.rows, res.rows)
 
 
 def test_the_combination_equals_the_backtest_at_the_same_origin(service) -> None:
-    """One combination path: the live forecast as of a release's eve gives the backtest's row."""
+    """One combination path: the live forecast as of a release's eve gives the backtest's
+    combination (its intervals are calibrated on the errors each one has on record: the
+    backtest's own from its warm-up, the forecast's from the calibration window)."""
     bt = backtest(service, "exports_yoy", "2025-01", "2025-06", models=FAST_YOY, jobs=1)
     row = bt.frame[(bt.frame["period"] == "2025-06") & (bt.frame["model"] == "ensemble")].iloc[0]
     fc = forecast_release(service, "exports_yoy", as_of=row["as_of"], models=FAST_YOY)
     ens = fc.rows.set_index("model").loc["ensemble"]
-    for col in ("yhat", "yhat_lo_80", "yhat_hi_80", "yhat_lo_95", "yhat_hi_95"):
-        assert ens[col] == pytest.approx(row[col], abs=1e-9)
+    assert ens["yhat"] == pytest.approx(row["yhat"], abs=1e-9)
+    assert bool(ens["calibrated"]) and bool(row["calibrated"])
 
 
 @pytest.mark.skipif(
