@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from forecasting.errors import DataError
+from forecasting.masking import mask_secrets
 
 __all__ = [
     "console",
@@ -35,13 +36,13 @@ err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160, h
 
 
 def say(text: str, style: str | None = None) -> None:
-    """Print ``text`` literally (no markup) to stdout."""
-    console.print(Text(text, style=style or ""), soft_wrap=True)
+    """Print ``text`` literally (no markup) to stdout, credentials in URLs masked."""
+    console.print(Text(mask_secrets(text), style=style or ""), soft_wrap=True)
 
 
 def warn(text: str) -> None:
-    """Print ``text`` literally, in yellow, to stderr."""
-    err_console.print(Text(text, style="yellow"), soft_wrap=True)
+    """Print ``text`` literally, in yellow, to stderr, credentials in URLs masked."""
+    err_console.print(Text(mask_secrets(text), style="yellow"), soft_wrap=True)
 
 
 def open_store(settings: Any = None) -> Any:

@@ -64,7 +64,7 @@ def test_second_instance_is_refused_and_the_lock_is_released(sched_project: Path
     try:
         line = _wait_started(first)
         assert re.search(r"scheduler started: \d+ jobs", line), line
-        assert "lock " in line and ".state/scheduler-" in line
+        assert "lock file " in line and ".state/forecasting.db.locks/scheduler.lock" in line
         second = run_cli("schedule", "start")
         assert second.returncode == 6  # ScheduleError
         assert "another scheduler is already running" in second.stderr
