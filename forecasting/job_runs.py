@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 #: a run interrupted this many times is given up even within its grace (a crash loop)
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 5
 _T = job_runs_table
 
 

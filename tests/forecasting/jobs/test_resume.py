@@ -5,58 +5,27 @@ imports; no version is reused or added, no run is left RUNNING."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import mlflow
 import pytest
-from mlflow.entities import ViewType
 
 from forecasting.config import load_settings
 from forecasting.jobs import pre_release_job
 from forecasting.scheduler import EventLog, JobFunctions, build_scheduler, recover
 from forecasting.service import open_service
-from tests.conftest import REPO, set_models
+from tests.conftest import REPO
+from tests.forecasting.jobs.helpers import QUICK, all_runs, kill_when
 
-QUICK = ["naive", "seasonal_ratio", "ensemble"]
 JOB = """
 from datetime import date
 from forecasting.jobs import pre_release_job
 pre_release_job("2026-11", today=date(2026, 11, 29))
 """
-
-
-@pytest.fixture
-def quick_project(project: Path) -> Path:
-    """Three fast models and a six-month job backtest, so that a job takes seconds."""
-    cfg = project / "configs" / "forecasting.toml"
-    set_models(cfg, QUICK)
-    text = cfg.read_text(encoding="utf-8")
-    cfg.write_text(text.replace("recent_window = 36", "recent_window = 6"), encoding="utf-8")
-    return project
-
-
-def kill_when(predicate, proc: subprocess.Popen, timeout: float = 120.0) -> None:  # noqa: ANN001
-    """SIGKILL ``proc`` as soon as ``predicate()`` holds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-
-
-def all_runs(settings) -> list:  # noqa: ANN001
-    uri = settings.mlflow.tracking_uri
-    client = mlflow.MlflowClient(tracking_uri=uri)
-    exps = [e.experiment_id for e in client.search_experiments()]
-    return client.search_runs(exps, "", run_view_type=ViewType.ACTIVE_ONLY, max_results=5000)
 
 
 @pytest.mark.slow
