@@ -36,6 +36,7 @@ import sqlalchemy as sa
 
 from forecasting.errors import StoreError
 from forecasting.masking import mask_url
+from forecasting.store_locks_pg import pg_connect, pg_error, pg_holder, pg_key
 
 __all__ = [
     "StoreLock",
@@ -80,11 +81,6 @@ def _file_name(name: str) -> str:
     return f"{prefix}{hashlib.sha256(name.encode()).hexdigest()[:24]}.lock"
 
 
-def _pg_key(name: str) -> int:
-    digest = hashlib.sha256(f"forecasting:{name}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
 class StoreLock:
     """An exclusive lock ``name`` on the database of ``database_url`` (see the module doc)."""
 
@@ -115,7 +111,7 @@ class StoreLock:
         if self.path is not None:
             return f"lock file {self.path}"
         if self.backend == "postgresql":
-            return f"PostgreSQL advisory lock {_pg_key(self.name)} on {mask_url(str(self.url))}"
+            return f"PostgreSQL advisory lock {pg_key(self.name)} on {mask_url(str(self.url))}"
         return "in-process lock (in-memory store)"
 
     def try_acquire(self, what: str = "") -> bool:
@@ -173,16 +169,16 @@ class StoreLock:
         return True
 
     def _try_pg(self, what: str) -> bool:
-        conn = _pg_connect(self.database_url, f"forecasting {self.name} {what}")
+        conn = pg_connect(self.database_url, f"forecasting {self.name} {what}")
         try:
             query = sa.text("SELECT pg_try_advisory_lock(:k)")
-            got = conn.execute(query, {"k": _pg_key(self.name)})
+            got = conn.execute(query, {"k": pg_key(self.name)})
             if got.scalar():
                 self._conn = conn
                 return True
         except sa.exc.DBAPIError as exc:
             conn.close()
-            raise _pg_error(self.database_url, exc) from None
+            raise pg_error(self.database_url, exc) from None
         conn.close()
         return False
 
@@ -234,7 +230,7 @@ class StoreLock:
             return _describe(fields)
         if self.backend != "postgresql":
             return "this process" if self.key in _memory else ""
-        return _pg_holder(self.database_url, _pg_key(self.name))
+        return pg_holder(self.database_url, pg_key(self.name))
 
 
 def _holder_text(what: str) -> str:
@@ -251,56 +247,6 @@ def _describe(fields: dict[str, str]) -> str:
     if fields.get("started"):
         parts.append(f"since {fields['started']}")
     return " ".join(parts)
-
-
-def _pg_connect(database_url: str, application_name: str) -> Any:
-    """A dedicated autocommit connection (its own session) to the PostgreSQL store."""
-    from sqlalchemy.pool import NullPool
-
-    from forecasting.db import BUSY_TIMEOUT_SECONDS, store_url
-
-    url = store_url(database_url)
-    args: dict[str, object] = {
-        "application_name": application_name[:63],
-        "keepalives": 1,
-        "keepalives_idle": 30,
-        "keepalives_interval": 10,
-        "keepalives_count": 3,
-    }
-    if "connect_timeout" not in url.query:
-        args["connect_timeout"] = int(BUSY_TIMEOUT_SECONDS)
-    try:
-        engine = sa.create_engine(url, poolclass=NullPool, connect_args=args)
-        return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-    except sa.exc.DBAPIError as exc:
-        raise _pg_error(database_url, exc) from None
-
-
-def _pg_error(database_url: str, exc: sa.exc.DBAPIError) -> StoreError:
-    from forecasting.db import store_error_message
-
-    return StoreError(store_error_message(mask_url(database_url), exc.orig or exc))
-
-
-def _pg_holder(database_url: str, key: int) -> str:
-    conn = _pg_connect(database_url, "forecasting lock lookup")
-    try:
-        row = conn.execute(
-            sa.text(
-                "SELECT a.application_name, a.client_addr, a.backend_start FROM pg_locks l "
-                "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
-                "AND l.granted AND l.classid = :hi AND l.objid = :lo AND l.objsubid = 1"
-            ),
-            {"hi": (key >> 32) & 0xFFFFFFFF, "lo": key & 0xFFFFFFFF},
-        ).first()
-    except sa.exc.DBAPIError as exc:
-        raise _pg_error(database_url, exc) from None
-    finally:
-        conn.close()
-    if row is None:
-        return ""
-    where = f" from {row.client_addr}" if row.client_addr else ""
-    return f"{row.application_name}{where} since {row.backend_start:%Y-%m-%dT%H:%M:%S%z}"
 
 
 def lock_is_held(database_url: str, name: str) -> bool:
@@ -320,7 +266,7 @@ def lock_is_held(database_url: str, name: str) -> bool:
         except FileNotFoundError:
             return False
     if lock.backend == "postgresql":
-        return bool(_pg_holder(database_url, _pg_key(name)))
+        return bool(pg_holder(database_url, pg_key(name)))
     return False
 
 
