@@ -107,16 +107,30 @@ def models_option(models: str | None) -> list[str] | None:
 
 
 def progress_bar() -> Any:
-    """A rich progress display on stderr (long work shows progress)."""
+    """A progress display on stderr: live in a terminal (cleared if the work fails); in a log
+    or a pipe, one line per task once the work is done and nothing if it fails, so that a
+    refusal is the one line of the error."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    return Progress(
+    class _Progress(Progress):
+        def __exit__(self, exc_type, exc, tb) -> None:  # noqa: ANN001
+            if exc_type is not None and not self.disable:
+                self.live.transient = True
+            super().__exit__(exc_type, exc, tb)
+            if exc_type is None and self.disable:
+                for t in self.tasks:
+                    done = f"{t.completed:g}" + (f"/{t.total:g}" if t.total else "")
+                    line = f"{t.description}: {done} in {t.elapsed or 0:.0f} s"
+                    err_console.print(Text(line), soft_wrap=True)
+
+    return _Progress(
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err_console,
         transient=False,
+        disable=not err_console.is_terminal,
     )
 
 
