@@ -51,6 +51,7 @@ _PROCESS_PREFIX = "process-"
 _held: dict[str, StoreLock] = {}  # every lock this process holds, by key
 _memory: set[str] = set()
 _registry_lock = threading.Lock()
+_lease_lock = threading.Lock()  # one lease per store, however many threads ask at once
 _leases: dict[str, StoreLock] = {}
 
 
@@ -274,15 +275,14 @@ def process_lease(database_url: str) -> StoreLock:
     """This process's lease on the store (taken once, held until it exits); its ``name``
     identifies the process to others (:func:`lock_is_held`)."""
     identity = store_identity(database_url)
-    with _registry_lock:
+    with _lease_lock:
         lease = _leases.get(identity)
-    if lease is not None and lease.held:
-        return lease
-    name = f"process:{socket.gethostname()}:{os.getpid()}:{time.time_ns() // 1_000_000}"
-    lease = StoreLock(database_url, name).acquire("lease")
-    with _registry_lock:
+        if lease is not None and lease.held:
+            return lease
+        name = f"process:{socket.gethostname()}:{os.getpid()}:{time.time_ns() // 1_000_000}"
+        lease = StoreLock(database_url, name).acquire("lease")
         _leases[identity] = lease
-    return lease
+        return lease
 
 
 def prune_process_locks(database_url: str, older_than: float = 60.0) -> int:
@@ -327,6 +327,8 @@ def _forget_in_child() -> None:
     _held.clear()
     _memory.clear()
     _leases.clear()
+    global _registry_lock, _lease_lock  # another thread may have held them at the fork
+    _registry_lock, _lease_lock = threading.Lock(), threading.Lock()
 
 
 def _fds(lock: StoreLock) -> list[int]:

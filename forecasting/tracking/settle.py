@@ -17,6 +17,7 @@ ledger unit). So:
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,9 @@ from forecasting.tracking._store import (
 __all__ = ["settle_unit", "sweep_dead_runs"]
 
 JOB_TAG = "job_id"
+#: this process's own RUNNING run not being written is stale only after this long (the
+#: moment between creating a run and registering it as open is not staleness)
+_OWN_RUN_GRACE_SECONDS = 300.0
 _PARENT = "tags.`mlflow.parentRunId`"
 
 
@@ -81,8 +85,9 @@ def _writer_alive(settings: Settings) -> Callable[[Any], bool]:
         writer = tags.get(WRITER_TAG)
         if not writer or tags.get(STORE_TAG) != mine:
             return True
-        if writer == me:
-            return run.info.run_id in OPEN_RUNS
+        if writer == me:  # stale once no longer written (and not just being created)
+            age = time.time() - run.info.start_time / 1000
+            return run.info.run_id in OPEN_RUNS or age < _OWN_RUN_GRACE_SECONDS
         if writer not in cache:
             cache[writer] = lock_is_held(url, writer)
         return cache[writer]
