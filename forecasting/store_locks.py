@@ -56,8 +56,13 @@ _leases: dict[str, StoreLock] = {}
 
 
 def _sqlite_path(url: sa.URL) -> Path | None:
+    """The real path of a SQLite file store (a ``file:`` URI's path too); None in memory."""
     db = url.database or ""
-    if db in ("", ":memory:") or db.startswith("file:"):
+    if db.startswith("file:"):
+        db = db[len("file:") :].split("?", 1)[0].removeprefix("//localhost").removeprefix("//")
+        if "mode=memory" in (url.database or "") or url.query.get("mode") == "memory":
+            return None
+    if db in ("", ":memory:"):
         return None
     return Path(os.path.realpath(db))
 

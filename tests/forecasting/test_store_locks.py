@@ -58,6 +58,7 @@ def _spellings(tmp_path: Path) -> tuple[str, list[str]]:
         f"sqlite:///{tmp_path}/link/forecasting.db",
         f"sqlite:///{tmp_path}/alias.db",
         f"sqlite:///{tmp_path}/./state//forecasting.db",
+        f"sqlite:///file:{db}?mode=rwc&uri=true",
     ]
 
 
