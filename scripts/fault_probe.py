@@ -539,14 +539,21 @@ def run_case(case: Case, root: Path, env: dict[str, str], db: Path) -> Outcome:
         (root / "in" / name).parent.mkdir(parents=True, exist_ok=True)
         (root / "in" / name).write_bytes(data)
     before = store_digest(db)
-    proc = subprocess.run(
+    proc = subprocess.Popen(
         [EXE, *case.args],
         env={**env, **case.env},
         cwd=root,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
     )
+    try:
+        out, errs = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:  # SIGTERM first: `ui` stops the servers it started
+        proc.terminate()
+        out, errs = proc.communicate(timeout=30)
+        errs = "timed out after 120 s\n" + errs
+    proc = subprocess.CompletedProcess(proc.args, proc.returncode, out, errs)
     err = proc.stderr.strip().splitlines()
     first = err[0] if err else (proc.stdout.strip().splitlines() or [""])[0]
     problems = []

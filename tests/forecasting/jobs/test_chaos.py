@@ -153,26 +153,34 @@ def test_killing_the_scheduler_mid_job_records_each_forecast_once(quick_project:
 def test_killing_the_catch_up_logs_each_unit_once(quick_project: Path) -> None:
     rng = _seed()
     svc = open_service(load_settings())
-    for i in range(12):  # forecasts recorded while MLflow was unreachable
-        run = svc.job_runs.start(
-            f"forecast:2026-{i % 12 + 1:02d}", "forecast", ["exports_yoy"], None
-        )
+    units = 10
+    for i in range(units):  # forecasts recorded while MLflow was unreachable
+        run = svc.job_runs.start(f"forecast:2026-{i:02d}", "forecast", ["exports_yoy"], None)
         rows = pd.DataFrame(
             {"target": ["exports_yoy"] * 2, "period": ["2026-11"] * 2, "as_of": ["2026-11-30"] * 2}
             | {"model": ["naive", "ensemble"], "yhat": [1.0, float(i)]}
         )
         svc.ledger.record_unit(rows, job_id=run.units()["exports_yoy"], origin="forecast")
         svc.job_runs.finish(run, "failed", "MLflow unreachable")
-    for _ in range(3):
+
+    def logged() -> int:
+        return int(svc.ledger.frame()["mlflow_run_id"].notna().sum()) // 2
+
+    for k in sorted(rng.sample(range(1, units), 3)):  # kill after k units, at a random moment
         proc = _spawn("schedule", "run-now", "tracking-catch-up")
-        time.sleep(rng.uniform(2.5, 7.0))
+        deadline = time.monotonic() + 90
+        while logged() < k and proc.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.15))
         _kill(proc)
     proc = _spawn("schedule", "run-now", "tracking-catch-up")
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0 and "Traceback" not in err, err
     ledger = _check_exactly_once(svc)
-    assert ledger["job_id"].nunique() == 12
+    assert ledger["job_id"].nunique() == units
     client = mlflow.MlflowClient(tracking_uri=svc.settings.mlflow.tracking_uri)
     exps = [e.experiment_id for e in client.search_experiments()]
     deleted = client.search_runs(exps, "", run_view_type=ViewType.DELETED_ONLY)
+    print(f"{len(deleted)} run(s) left RUNNING by a kill, ended and deleted")
     assert all(r.info.status == "KILLED" for r in deleted)  # what a kill left, ended
