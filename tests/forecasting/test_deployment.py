@@ -162,8 +162,8 @@ def test_backtest_and_job_land_on_the_server(
     pngs = {a.path for a in client.list_artifacts(children[0].info.run_id)}
     assert {"forecast_vs_actual.png", "residuals.png"} <= pngs
     # the artifacts are in the server's destination, not beside the project
-    stored = list(artifacts.rglob("backtest_exports_yoy.csv"))
-    assert stored and all(backtest_run in p.parts for p in stored)
+    stored = artifacts / exp.experiment_id / backtest_run / "artifacts" / csv.name
+    assert stored.read_bytes() == csv.read_bytes()
     assert len(list(artifacts.rglob("*.png"))) >= 6
 
     # the job: a finished forecast run per target and every target's champion on the server
