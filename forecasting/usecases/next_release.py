@@ -9,8 +9,9 @@ computed with :func:`~forecasting.usecases.forecast_release` as of tomorrow (not
 recording stays with those commands). The consensus is the one known now: a poll added after
 the forecast shows here, beside the consensus the forecast's P(beat) was computed against.
 The champion is the model with the best trailing MAE (:data:`CHAMPION_WINDOW`) in the stored
-backtest of the current data among the models that forecast the period; the data status is
-the target's line of :func:`~forecasting.usecases.data_status`. Pure over the stores.
+backtest rows (the last stored per origin) among the models that forecast the period; the
+data status is the target's line of :func:`~forecasting.usecases.data_status`. Pure over the
+stores.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from forecasting.backtest import data_fingerprint
 from forecasting.consensus import consensus_at
 from forecasting.metrics import trailing_mae
 from forecasting.observations import information_set, target_history
@@ -202,7 +202,7 @@ def next_release(
         models=models,
         consensus=_consensus_known(service, target, period, tomorrow),
         consensus_at_forecast=at_forecast,
-        champion=_champion(service, obs, target, rows),
+        champion=_champion(service, target, rows),
         status=status,
         path=path.loc[:, ["period", *HEADLINE_FIELDS[:-1]]] if len(path) else _period_path(head),
         history=history.iloc[-HISTORY_MONTHS:],
@@ -226,10 +226,10 @@ def _consensus_known(
     return ConsensusKnown(float(r["consensus"]), str(r["source"]), polled)
 
 
-def _champion(service, obs: pd.DataFrame, target: str, rows: pd.DataFrame) -> str | None:  # noqa: ANN001
-    """The best trailing MAE in the stored backtest of the current data among the models
-    that forecast the period (the main job's rule), None without stored rows."""
-    stored = service.backtests.load(data_fingerprint(obs), target)
+def _champion(service, target: str, rows: pd.DataFrame) -> str | None:  # noqa: ANN001
+    """The best trailing MAE in the stored backtest rows (the last per origin) among the
+    models that forecast the period (the main job's rule), None without stored rows."""
+    stored = service.backtests.latest(target)
     if stored.empty:
         return None
     forecasting_models = set(rows.loc[rows["yhat"].notna(), "model"])

@@ -4,9 +4,10 @@ closer).
 For each of the last ``count`` periods released by ``today``: the first-release actual, the
 consensus known before the release (the latest poll dated before it, Bloomberg first) and
 the ensemble's forecast made before it, taken from the forecast ledger (the last recorded
-job with an as-of on or before the release day) or else from the stored backtest of the
-current data at the eve of the release (the forecast the service would have made then; what
-:func:`~forecasting.usecases.last_release` reads too). Pure over the stores; reads only.
+job with an as-of on or before the release day) or else from the stored backtest at the eve
+of the release (the forecast the service would have made then; the row stored last for that
+origin, of whatever data: it uses only the figures released before the eve). Pure over the
+stores; reads only.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from forecasting.backtest import data_fingerprint
 from forecasting.consensus import consensus_at
 from forecasting.observations import first_release_actuals, first_release_dates
 from forecasting.usecases._common import checked_target, model_set
@@ -90,7 +90,7 @@ def track_record(
     periods = sorted(released.index)[-count:][::-1]
     polls = service.consensus.frame(target)
     ledger = service.ledger.frame(target=target)
-    stored = service.backtests.load(data_fingerprint(service.observations.frame()), target)
+    stored = service.backtests.latest(target)
     order = {a: i for i, a in enumerate(model_set(service, target))}
     rows = []
     for period in periods:
