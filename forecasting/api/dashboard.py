@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
-from fastapi.staticfiles import StaticFiles
 
 from forecasting import __version__
+from forecasting.api.errors import ApiError
 from forecasting.api.read_routes import answer
 from forecasting.api.state import ApiState, StoreVersion
 from forecasting.errors import ForecastingError
@@ -84,21 +85,44 @@ def _surplus(api: ApiState, v: StoreVersion) -> dict:
 
 
 @router.get("/api/dashboard", tags=["read"], summary="Everything the dashboard page shows")
-def dashboard(request: Request) -> Response:
-    return answer(request, dashboard_data, heavy=True)
+async def dashboard(request: Request) -> Response:
+    return await answer(request, dashboard_data, heavy=True)
 
 
-@router.get("/", include_in_schema=False)
-def page(request: Request) -> Response:
-    body = (STATIC / "index.html").read_bytes()
-    etag = '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
+#: the page's files and their media types (kept in memory: a few kilobytes)
+FILES = {
+    "index.html": "text/html; charset=utf-8",
+    "dashboard.js": "text/javascript; charset=utf-8",
+    "dashboard.css": "text/css; charset=utf-8",
+}
+
+
+@lru_cache(maxsize=len(FILES))
+def _file(name: str) -> tuple[bytes, str]:
+    body = (STATIC / name).read_bytes()
+    return body, '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
+
+
+def _serve(request: Request, name: str) -> Response:
+    body, etag = _file(name)
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    return Response(body, media_type="text/html; charset=utf-8", headers=headers)
+    return Response(body, media_type=FILES[name], headers=headers)
+
+
+@router.get("/", include_in_schema=False)
+async def page(request: Request) -> Response:
+    return _serve(request, "index.html")
+
+
+@router.get("/static/{name}", include_in_schema=False)
+async def static(request: Request, name: str) -> Response:
+    if name not in FILES or name == "index.html":
+        raise ApiError(404, "NotFound", f"no file {name!r} here")
+    return _serve(request, name)
 
 
 def mount_dashboard(app) -> None:  # noqa: ANN001 - FastAPI
-    """The page's route, ``/api/dashboard`` and the static files under ``/static``."""
+    """The page's route, its script and style under ``/static`` and ``/api/dashboard``."""
     app.include_router(router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")

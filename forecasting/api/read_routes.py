@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from forecasting import __version__
 from forecasting.api.errors import ApiError
@@ -34,32 +35,38 @@ def _matches(header: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-def answer(
+async def answer(
     request: Request,
     compute: Callable[[ApiState, StoreVersion], object],
     *,
     heavy: bool = False,
 ) -> Response:
-    """The read's JSON for the store's current version (304 when the client has it)."""
+    """The read's JSON for the store's current version (304 when the client has it).
+
+    A read of a version asked recently, with its response computed, never leaves the event
+    loop; asking the store and computing run in the thread pool."""
     api: ApiState = request.app.state.api
-    version = api.version()
+    version = api.recent_version() or await run_in_threadpool(api.refresh)
     url = _url(request)
     etag = api.etag(version, url)
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    hit = api.cached(url, version, lambda: jsonable(compute(api, version)), heavy=heavy)
+    hit = api.peek(url, version)
+    if hit is None:
+        work = lambda: jsonable(compute(api, version))  # noqa: E731
+        hit = await run_in_threadpool(api.cached, url, version, work, heavy=heavy)
     return Response(hit.body, media_type="application/json", headers=headers)
 
 
 @router.get("/health", summary="Liveness, the version and whether writes are enabled")
-def health(request: Request) -> dict:
+async def health(request: Request) -> dict:
     api: ApiState = request.app.state.api
     return {"status": "ok", "version": __version__, "writes_enabled": api.token is not None}
 
 
 @router.get("/calendar", summary="The coming releases (or every release dated in a year)")
-def calendar(
+async def calendar(
     request: Request,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
 ) -> Response:
@@ -92,11 +99,11 @@ def calendar(
             ],
         }
 
-    return answer(request, compute)
+    return await answer(request, compute)
 
 
 @router.get("/next-release", summary="The coming print of every configured target")
-def next_releases(request: Request) -> Response:
+async def next_releases(request: Request) -> Response:
     def compute(api: ApiState, v: StoreVersion) -> object:
         from forecasting.usecases.next_release import next_release
 
@@ -109,14 +116,14 @@ def next_releases(request: Request) -> Response:
             ],
         }
 
-    return answer(request, compute, heavy=True)
+    return await answer(request, compute, heavy=True)
 
 
 @router.get(
     "/targets/{target}/next-release",
     summary="A target's coming print: ensemble and intervals, consensus, P(beat), champion",
 )
-def next_release_one(request: Request, target: str) -> Response:
+async def next_release_one(request: Request, target: str) -> Response:
     def compute(api: ApiState, v: StoreVersion) -> object:
         from forecasting.usecases.next_release import next_release
 
@@ -125,24 +132,24 @@ def next_release_one(request: Request, target: str) -> Response:
             raise ApiError(404, "NotFound", f"no forecast recorded for {target}'s next release")
         return found.as_dict()
 
-    return answer(request, compute, heavy=True)
+    return await answer(request, compute, heavy=True)
 
 
 @router.get(
     "/targets/{target}/periods/{period}/forecasts",
     summary="One period's forecasts over time (the ledger), the polls and indicator releases",
 )
-def period_forecasts(request: Request, target: str, period: str) -> Response:
+async def period_forecasts(request: Request, target: str, period: str) -> Response:
     def compute(api: ApiState, v: StoreVersion) -> object:
         from forecasting.usecases.evolution import evolution
 
         return evolution(api.service, target, period).as_dict()
 
-    return answer(request, compute)
+    return await answer(request, compute)
 
 
 @router.get("/targets/{target}/track-record", summary="The last releases: model vs consensus")
-def track_record(
+async def track_record(
     request: Request,
     target: str,
     count: Annotated[int, Query(ge=1, le=240)] = 12,
@@ -152,14 +159,16 @@ def track_record(
 
         return record(api.service, target, today=v.today, count=count).as_dict()
 
-    return answer(request, compute)
+    return await answer(request, compute)
 
 
 @router.get(
     "/targets/{target}/scoreboard",
     summary="Each model and the ensemble against the consensus (default: the last 36 releases)",
 )
-def scoreboard(request: Request, target: str, start: Period = None, end: Period = None) -> Response:
+async def scoreboard(
+    request: Request, target: str, start: Period = None, end: Period = None
+) -> Response:
     def compute(api: ApiState, v: StoreVersion) -> object:
         from forecasting.usecases import CHAMPION_WINDOW, compare
         from forecasting.usecases._common import checked_target
@@ -179,11 +188,11 @@ def scoreboard(request: Request, target: str, start: Period = None, end: Period 
             "consensus": {p: float(x) for p, x in result.consensus.items() if p in result.periods},
         }
 
-    return answer(request, compute, heavy=True)
+    return await answer(request, compute, heavy=True)
 
 
 @router.get("/series/{series}", summary="A series from the store as known before a date")
-def series(
+async def series(
     request: Request,
     series: str,
     as_of: Annotated[date | None, Query(description="Figures released before this day")] = None,
@@ -205,11 +214,11 @@ def series(
         frame = frame[frame["series"] == series].sort_values(["period", "released"])
         return {"series": series, "as_of": before, "rows": frame.to_dict("records")}
 
-    return answer(request, compute)
+    return await answer(request, compute)
 
 
 @router.get("/ledger", summary="The forecast ledger (what was said before each release)")
-def ledger(
+async def ledger(
     request: Request,
     target: str | None = None,
     period: Period = None,
@@ -221,11 +230,11 @@ def ledger(
             f = f[f["model"] == model]
         return {"rows": f.drop(columns=["created_at"]).to_dict("records")}
 
-    return answer(request, compute)
+    return await answer(request, compute)
 
 
 @router.get("/surplus", summary="The year's trade surplus so far, its projection and P(record)")
-def surplus(
+async def surplus(
     request: Request, year: Annotated[int | None, Query(ge=1990, le=2100)] = None
 ) -> Response:
     def compute(api: ApiState, v: StoreVersion) -> object:
@@ -233,14 +242,14 @@ def surplus(
 
         return project(api.service, year=year, as_of=v.today + timedelta(days=1)).as_dict()
 
-    return answer(request, compute, heavy=True)
+    return await answer(request, compute, heavy=True)
 
 
 @router.get("/status", summary="What is stored, due and overdue (forecasting data status)")
-def status(request: Request) -> Response:
+async def status(request: Request) -> Response:
     def compute(api: ApiState, v: StoreVersion) -> object:
         from forecasting.usecases import data_status
 
         return data_status(api.service, v.today).as_dict()
 
-    return answer(request, compute)
+    return await answer(request, compute)

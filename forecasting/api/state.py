@@ -1,15 +1,16 @@
-"""What the API keeps between requests: the opened service, the store's version, and the
-read responses computed for that version.
+"""What the API keeps between requests: the opened service, the store's version, and the read
+responses computed for that version.
 
-A poll must cost little. Each read asks the store a few aggregates (row counts, last ids and
-load times of the observations, consensus, ledger and backtest tables: one cheap query each)
-and, when they moved (a write through the API, the scheduler, the CLI), forgets the cached
-observations and recomputes the data fingerprint. The ETag of a read is a hash of that
-fingerprint, the consensus, ledger and backtest state, the day (the next release and the
-days left depend on it) and the URL; a response computed for a version is kept and served
-until the version changes. Responses are computed once per version however many clients ask
-at the same time (one lock per response); computations that may fit models (a forecast,
-a scoreboard, the surplus) run one at a time.
+A poll must cost little. The store's version is a few aggregates (row counts, last ids and
+load times of the observations, consensus, ledger and backtest tables: one cheap query
+each), asked again at most every :data:`VERSION_TTL` seconds (at once after a write through
+the API; a write by another process, the scheduler or the CLI, shows within that time); when
+they moved, the cached observations are forgotten and the data fingerprint recomputed. The
+ETag of a read is a hash of that fingerprint, the consensus, ledger and backtest state, the
+day (the next release and the days left depend on it) and the URL; a response computed for a
+version is kept and served until the version changes. Responses are computed once per
+version however many clients ask at the same time (one lock per response); computations that
+may fit models (a forecast, a scoreboard, the surplus) run one at a time.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -34,6 +36,8 @@ __all__ = ["ApiState", "Cached", "StoreVersion", "schedule_clock"]
 DEFAULT_MLFLOW_UI_URL = "http://127.0.0.1:5000"
 #: cached responses kept per store version (the dashboard's, a handful per target, queries)
 MAX_CACHED = 512
+#: seconds a store version is trusted before the store is asked again
+VERSION_TTL = 0.5
 
 
 def schedule_clock(timezone: str) -> Callable[[], date]:
@@ -74,10 +78,33 @@ class ApiState:
     _cache: dict[tuple, Cached] = field(default_factory=dict, init=False, repr=False)
     _locks: dict[tuple, threading.Lock] = field(default_factory=dict, init=False, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _last: tuple[float, StoreVersion] | None = field(default=None, init=False, repr=False)
+    _asking: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     heavy: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def recent_version(self) -> StoreVersion | None:
+        """Without a query, the version asked less than :data:`VERSION_TTL` seconds ago, or
+        the last one while another request is asking the store (on the same day); None when
+        this request has to ask (:meth:`refresh`)."""
+        last = self._last
+        if last is None or last[1].today != self.clock():
+            return None
+        fresh = time.monotonic() - last[0] <= VERSION_TTL
+        return last[1] if fresh or self._asking.locked() else None
+
+    def refresh(self) -> StoreVersion:
+        """Ask the store for its version, one request at a time (the others meanwhile keep
+        the last one, see :meth:`recent_version`)."""
+        with self._asking:
+            return self.version()
+
+    def invalidate(self) -> None:
+        """Ask the store again on the next read (after a write)."""
+        self._last = None
 
     def version(self) -> StoreVersion:
         """The store's version now (one small query per table)."""
+        asked = time.monotonic()
         aggregates = _store_aggregates(self.service.engine)
         with self._guard:
             if aggregates != self._aggregates:
@@ -90,7 +117,13 @@ class ApiState:
         today = self.clock()
         parts = [__version__, fingerprint, aggregates[1:], today.isoformat()]
         text = json.dumps(parts, default=str)
-        return StoreVersion(hashlib.sha256(text.encode()).hexdigest()[:20], fingerprint, today)
+        version = StoreVersion(hashlib.sha256(text.encode()).hexdigest()[:20], fingerprint, today)
+        self._last = (asked, version)
+        return version
+
+    def peek(self, url: str, version: StoreVersion) -> Cached | None:
+        """``url``'s response at ``version`` if it is computed already."""
+        return self._cache.get((version.key, url))
 
     @staticmethod
     def etag(version: StoreVersion, url: str) -> str:

@@ -87,7 +87,10 @@ def post_consensus(request: Request, body: PollsIn) -> ImportCounts:
         (i, {k: _text(v) for k, v in poll.model_dump().items()})
         for i, poll in enumerate(body.polls, start=1)
     ]
-    result = api.service.consensus.add_rows(rows, today=api.clock(), where="polls")
+    try:
+        result = api.service.consensus.add_rows(rows, today=api.clock(), where="polls")
+    finally:
+        api.invalidate()
     return ImportCounts(added=result.added, unchanged=result.unchanged, skipped=result.skipped)
 
 
@@ -102,5 +105,8 @@ def post_observations(request: Request, body: ObservationsIn) -> ImportCounts:
         [{k: _text(v) for k, v in row.model_dump().items()} for row in body.observations],
         columns=list(OBSERVATION_COLUMNS),
     )
-    result = api.service.observations.add_frame(frame, today=api.clock(), where="observations")
+    try:
+        result = api.service.observations.add_frame(frame, today=api.clock(), where="observations")
+    finally:
+        api.invalidate()
     return ImportCounts(added=result.added, unchanged=result.unchanged, skipped=result.skipped)

@@ -3,6 +3,7 @@ command makes gives, with an ETag that answers 304 until the store changes."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from forecasting.api.state import VERSION_TTL
 from tests.forecasting.api.conftest import AUTH, TODAY, make_client, open_copy
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
@@ -102,7 +104,8 @@ def test_one_periods_forecasts_over_time(client: Any, store_copy: Path) -> None:
     rows = svc.ledger.frame(target="exports_yoy", period="2026-11").assign(
         as_of=TODAY + timedelta(days=1)
     )
-    svc.ledger.append(rows, job_id="forecast-later", origin="forecast")
+    svc.ledger.append(rows, job_id="forecast-later", origin="forecast")  # the scheduler's
+    time.sleep(VERSION_TTL + 0.1)
     later = client.get(url).json()
     assert [p["job_id"] for p in later["forecasts"]][-1] == "forecast-later"
     assert later["forecasts"][-1]["as_of"] == (TODAY + timedelta(days=1)).isoformat()
@@ -190,6 +193,7 @@ def test_a_write_by_another_process_changes_the_etag(client: Any, store_copy: Pa
         ]
     )
     assert svc.observations.add_frame(frame, today=TODAY, where="test").added == 1
+    time.sleep(VERSION_TTL + 0.1)  # the store is asked again at most this often
     fresh = client.get(url, headers={"If-None-Match": etag})
     assert fresh.status_code == 200
     assert fresh.json()["rows"][-1]["period"] == "2026-11"
