@@ -14,7 +14,7 @@ from forecasting.api.dashboard import mount_dashboard
 from forecasting.api.errors import install_error_handlers
 from forecasting.api.limits import DEFAULT_MAX_BODY_BYTES, BodyLimit
 from forecasting.api.read_routes import router as read_router
-from forecasting.api.state import DEFAULT_MLFLOW_UI_URL, ApiState, schedule_clock
+from forecasting.api.state import DEFAULT_MLFLOW_UI_URL, ApiState
 from forecasting.api.write_routes import router as write_router
 from forecasting.config import Settings
 
@@ -50,7 +50,7 @@ def create_app(
         settings: the configuration (default: :func:`~forecasting.config.load_settings`).
         service: an opened service (default: opened here from ``settings``).
         token: the write token (default: ``FORECASTING_API_TOKEN``; None refuses writes).
-        clock: today's date (default: today in the schedule's time zone).
+        clock: today's date (default: the machine's, as every CLI command takes it).
         mlflow_ui_url: the MLflow UI the dashboard links to (default:
             ``FORECASTING_MLFLOW_UI_URL``, else http://127.0.0.1:5000).
         max_body_bytes: the largest request body accepted (413 beyond).
@@ -69,7 +69,7 @@ def create_app(
     settings = service.settings
     api = ApiState(
         service=service,
-        clock=clock or schedule_clock(settings.schedule.timezone),
+        clock=clock or date.today,
         token=token_from_env() if token is ... else token,  # type: ignore[arg-type]
         mlflow_ui_url=(
             mlflow_ui_url or os.environ.get(MLFLOW_UI_ENV, "") or DEFAULT_MLFLOW_UI_URL

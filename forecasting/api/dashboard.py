@@ -63,7 +63,6 @@ def dashboard_data(api: ApiState, v: StoreVersion) -> dict:
     return {
         "today": v.today,
         "version": __version__,
-        "timezone": svc.settings.schedule.timezone,
         "mlflow_ui_url": api.mlflow_ui_url,
         "writes_enabled": api.token is not None,
         "targets": targets,

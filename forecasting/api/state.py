@@ -21,8 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -31,19 +30,13 @@ from forecasting.backtest import data_fingerprint
 from forecasting.db import backtest_table, consensus_table, ledger_table, observations_table
 from forecasting.service import Service
 
-__all__ = ["ApiState", "Cached", "StoreVersion", "schedule_clock"]
+__all__ = ["ApiState", "Cached", "StoreVersion"]
 
 DEFAULT_MLFLOW_UI_URL = "http://127.0.0.1:5000"
 #: cached responses kept per store version (the dashboard's, a handful per target, queries)
 MAX_CACHED = 512
 #: seconds a store version is trusted before the store is asked again
 VERSION_TTL = 0.5
-
-
-def schedule_clock(timezone: str) -> Callable[[], date]:
-    """Today in the schedule's time zone (release days are China's)."""
-    zone = ZoneInfo(timezone)
-    return lambda: datetime.now(zone).date()
 
 
 @dataclass(frozen=True)

@@ -269,7 +269,7 @@
   }
   function render(data) {
     document.getElementById("meta").textContent =
-      `as of ${data.today} (${data.timezone}) · next releases: ` +
+      `as of ${data.today} · next releases: ` +
       (data.calendar || []).map((r) => `${r.period} on ${r.release_date}`).join(", ");
     document.getElementById("mlflow-link").setAttribute("href", data.mlflow_ui_url + "/");
     const cards = data.targets.map((t) => targetCard(t, data));
