@@ -6,7 +6,8 @@ library calls as the CLI.
 - :mod:`~forecasting.api.auth`: the bearer token on writes; :mod:`~forecasting.api.limits`:
   the body limit; :mod:`~forecasting.api.errors`: errors as HTTP statuses and one JSON shape;
 - :mod:`~forecasting.api.state`: the store's version (ETags) and the cached reads;
-- :mod:`~forecasting.api.dashboard`: the page at ``/`` and ``/api/dashboard``.
+- :mod:`~forecasting.api.dashboard`: the page at ``/`` and ``/api/dashboard``;
+- :mod:`~forecasting.api.server`: binding the port and running uvicorn.
 """
 
 from forecasting.api.app import MLFLOW_UI_ENV, create_app

@@ -30,18 +30,15 @@ def serve_command(
     <token>` with the token in FORECASTING_API_TOKEN, and are refused when it is not set.
     Run it beside the scheduler: it only reads and writes the store. Ctrl-C stops it.
     """
-    import uvicorn
-
     from forecasting.api import TOKEN_ENV, create_app
-    from forecasting.errors import PortInUseError
-    from forecasting.process_session import port_in_use
+    from forecasting.api.server import listen, serve
 
-    if port_in_use(host, port):
-        raise PortInUseError(
-            f"serve: port {port} on {host} is already in use; "
-            "stop what holds it or choose another port (--port)"
-        )
-    app = create_app(service=open_store(), mlflow_ui_url=mlflow_ui_url)
+    sock = listen(host, port)  # a taken port is refused before anything else is opened
+    try:
+        app = create_app(service=open_store(), mlflow_ui_url=mlflow_ui_url)
+    except BaseException:
+        sock.close()
+        raise
     api = app.state.api
     shown = f"[{host}]" if ":" in host else host
     say(f"dashboard http://{shown}:{port}/  API http://{shown}:{port}/api  docs /docs")
@@ -54,11 +51,4 @@ def serve_command(
             f"listening on {host}: reachable from other machines; put it behind a reverse "
             "proxy with TLS (README: Serving the API)"
         )
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level=log_level,
-        server_header=False,
-        timeout_graceful_shutdown=5,
-    )
+    serve(app, sock, log_level=log_level)
