@@ -154,7 +154,13 @@ def install_error_handlers(app: FastAPI) -> None:
         problems = _row_problems(exc) if isinstance(exc, InvalidRowsError) else []
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
         if status >= 500:
-            log.warning("%s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+            log.warning(
+                "%s %s: %s: %s",
+                request.method,
+                request.url.path,
+                type(exc).__name__,
+                mask_secrets(str(exc)),
+            )
         return error_response(status, type(exc).__name__, str(exc), problems, headers)
 
     @app.exception_handler(RequestValidationError)

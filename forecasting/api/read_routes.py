@@ -165,28 +165,18 @@ async def track_record(
 @router.get(
     "/targets/{target}/scoreboard",
     summary="Each model and the ensemble against the consensus (default: the last 36 releases)",
+    description="The releases in [start, end] (without start: the last 36 up to end). Scored "
+    "against the consensus over the periods with a poll (`forecasting compare`); a window "
+    "without any poll (the balance) scores the models on their own and says so in "
+    "`consensus_note`.",
 )
 async def scoreboard(
     request: Request, target: str, start: Period = None, end: Period = None
 ) -> Response:
     def compute(api: ApiState, v: StoreVersion) -> object:
-        from forecasting.usecases import CHAMPION_WINDOW, compare
-        from forecasting.usecases._common import checked_target
+        from forecasting.usecases.scoreboard_view import scoreboard_view
 
-        checked_target(target)
-        first = start
-        if start is None and end is None:
-            released = sorted(api.service.observations.release_dates(target))
-            first = released[-CHAMPION_WINDOW] if len(released) >= CHAMPION_WINDOW else None
-        result = compare(api.service, target, start=first, end=end)
-        return {
-            "target": target,
-            "start": result.start,
-            "end": result.end,
-            "periods": list(result.periods),
-            "board": result.board.rename_axis("model").reset_index().to_dict("records"),
-            "consensus": {p: float(x) for p, x in result.consensus.items() if p in result.periods},
-        }
+        return scoreboard_view(api.service, target, start=start, end=end).as_dict()
 
     return await answer(request, compute, heavy=True)
 
@@ -225,10 +215,16 @@ async def ledger(
     model: str | None = None,
 ) -> Response:
     def compute(api: ApiState, v: StoreVersion) -> object:
+        from forecasting.series import SERIES
+        from forecasting.usecases._common import checked_target
+
+        if target is not None:
+            checked_target(target)
         f = api.service.ledger.frame(target=target, period=period)
         if model:
             f = f[f["model"] == model]
-        return {"rows": f.drop(columns=["created_at"]).to_dict("records")}
+        units = {t: SERIES[t].unit for t in sorted(set(f["target"])) if t in SERIES}
+        return {"units": units, "rows": f.drop(columns=["created_at"]).to_dict("records")}
 
     return await answer(request, compute)
 

@@ -12,6 +12,8 @@ jobs compose use cases and tracking, and the interfaces (CLI, scheduler) render 
 - :func:`next_release` -> :class:`NextRelease` (the coming print as last recorded)
 - :func:`evolution` -> :class:`Evolution` (one period's forecasts over time)
 - :func:`track_record` -> :class:`TrackRecord` (the last releases: model vs consensus)
+- :func:`scoreboard_view` -> :class:`Scoreboard` (a window's scoreboard, with or without polls)
+- :func:`poll_recency` -> :class:`PollRecency` ("no recent consensus poll" for the balance)
 """
 
 from forecasting.usecases.backtest import (
@@ -26,7 +28,9 @@ from forecasting.usecases.evolution import Evolution, evolution
 from forecasting.usecases.forecast import ForecastResult, forecast_release
 from forecasting.usecases.last_release import LastReleaseResult, last_release
 from forecasting.usecases.next_release import NextRelease, next_release
+from forecasting.usecases.poll_recency import PollRecency, poll_recency
 from forecasting.usecases.score import ScoreResult, score_period
+from forecasting.usecases.scoreboard_view import Scoreboard, scoreboard_view
 from forecasting.usecases.track_record import TrackRecord, track_record
 
 __all__ = [
@@ -38,7 +42,9 @@ __all__ = [
     "ForecastResult",
     "LastReleaseResult",
     "NextRelease",
+    "PollRecency",
     "ScoreResult",
+    "Scoreboard",
     "TrackRecord",
     "backtest",
     "compare",
@@ -48,7 +54,9 @@ __all__ = [
     "last_release",
     "next_release",
     "overdue_summary",
+    "poll_recency",
     "score_period",
+    "scoreboard_view",
     "track_record",
     "write_backtest_csv",
 ]

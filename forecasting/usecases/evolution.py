@@ -52,6 +52,7 @@ class Evolution:
         return jsonable(
             {
                 "target": self.target,
+                "unit": SERIES[self.target].unit,
                 "period": self.period,
                 "covers": covered_months(pd.Period(self.period, freq="M")),
                 "forecasts": self.points,

@@ -26,9 +26,11 @@ import pandas as pd
 from forecasting.consensus import consensus_at
 from forecasting.metrics import trailing_mae
 from forecasting.observations import information_set, target_history
+from forecasting.series import SERIES
 from forecasting.usecases._common import checked_target
 from forecasting.usecases.backtest import CHAMPION_WINDOW
 from forecasting.usecases.data_status import ConsensusKnown, SeriesStatus
+from forecasting.usecases.poll_recency import PollRecency, poll_recency
 from models.ensemble import is_combiner
 from models.periods import covered_months
 
@@ -51,7 +53,9 @@ class NextRelease:
     now; ``consensus_at_forecast``: the one the forecast (and its P(beat)) used; ``path``: the
     headline's path to the period (``period``, ``yhat`` and bounds; the period alone for a
     ledger forecast); ``history``: the target's last :data:`HISTORY_MONTHS` figures known at
-    ``as_of``; ``news``: the factor model's news, computed forecasts only.
+    ``as_of``; ``polls``: how recent the target's last poll is (what stands in for a missing
+    consensus, e.g. "no recent consensus poll" for the balance); ``news``: the factor model's
+    news, computed forecasts only.
     """
 
     target: str
@@ -71,6 +75,7 @@ class NextRelease:
     status: SeriesStatus | None
     path: pd.DataFrame
     history: pd.Series
+    polls: PollRecency
     news: pd.DataFrame | None = field(default=None)
 
     @property
@@ -97,6 +102,7 @@ class NextRelease:
         return jsonable(
             {
                 "target": self.target,
+                "unit": SERIES[self.target].unit,
                 "period": self.period,
                 "covers": self.covers,
                 "release_date": self.release_date,
@@ -109,6 +115,8 @@ class NextRelease:
                 "mlflow_run_id": self.mlflow_run_id,
                 "ensemble": self.headline,
                 "consensus": None if self.consensus is None else asdict(self.consensus),
+                "consensus_note": self.polls.note(polled_now=self.consensus is not None),
+                **self.polls.as_dict(),
                 "consensus_at_forecast": self.consensus_at_forecast,
                 "consensus_changed": self.consensus_changed,
                 "model_minus_consensus": self.model_minus_consensus,
@@ -206,6 +214,7 @@ def next_release(
         status=status,
         path=path.loc[:, ["period", *HEADLINE_FIELDS[:-1]]] if len(path) else _period_path(head),
         history=history.iloc[-HISTORY_MONTHS:],
+        polls=poll_recency(service, target, period),
         news=news,
     )
 

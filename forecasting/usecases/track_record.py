@@ -19,8 +19,10 @@ import pandas as pd
 
 from forecasting.consensus import consensus_at
 from forecasting.observations import first_release_actuals, first_release_dates
+from forecasting.series import SERIES
 from forecasting.usecases._common import checked_target, model_set
 from forecasting.usecases.next_release import headline_row, jsonable
+from forecasting.usecases.poll_recency import PollRecency, poll_recency
 
 __all__ = ["TRACK_RECORD_COLUMNS", "TrackRecord", "track_record"]
 
@@ -43,11 +45,13 @@ TRACK_RECORD_COLUMNS = (
 class TrackRecord:
     """``rows``: :data:`TRACK_RECORD_COLUMNS`, latest release first (``forecast_from``:
     ``ledger``, ``backtest`` or None; ``closer``: ``model``, ``consensus``, ``tie`` or None
-    without both a forecast and a poll)."""
+    without both a forecast and a poll); ``polls``: how recent the target's last poll is,
+    seen from ``today``'s month."""
 
     target: str
     today: date
     rows: pd.DataFrame
+    polls: PollRecency
 
     @property
     def wins(self) -> tuple[int, int]:
@@ -55,17 +59,28 @@ class TrackRecord:
         judged = self.rows[self.rows["closer"].isin(["model", "consensus", "tie"])]
         return int((judged["closer"] == "model").sum()), len(judged)
 
+    @property
+    def consensus_note(self) -> str | None:
+        """What stands in for the consensus column when no release in it had a poll (the
+        balance: "no recent consensus poll ..."); None when one had."""
+        if self.rows["consensus"].notna().any():
+            return None
+        return self.polls.note() if not self.polls.recent else "no poll for these releases"
+
     def as_dict(self) -> dict:
         won, judged = self.wins
         return jsonable(
             {
                 "target": self.target,
+                "unit": SERIES[self.target].unit,
                 "today": self.today,
                 "releases": self.rows.astype(object)
                 .where(self.rows.notna(), None)
                 .to_dict("records"),
                 "model_closer": won,
                 "judged": judged,
+                "consensus_note": self.consensus_note,
+                **self.polls.as_dict(),
             }
         )
 
@@ -120,7 +135,8 @@ def track_record(
             }
         )
     frame = pd.DataFrame(rows, columns=list(TRACK_RECORD_COLUMNS))
-    return TrackRecord(target, today, frame)
+    month = str(pd.Period(today, freq="M"))
+    return TrackRecord(target, today, frame, poll_recency(service, target, month))
 
 
 def _from_ledger(ledger: pd.DataFrame, period: str, day: date) -> pd.Series | None:

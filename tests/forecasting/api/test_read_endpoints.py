@@ -74,6 +74,7 @@ def test_every_target_and_the_dashboard(client: Any) -> None:
         "balance_usd_bn",
     ]
     assert all(t["period"] == "2026-11" and t["source"] == "ledger" for t in every["targets"])
+    assert [t["unit"] for t in every["targets"]] == ["% y/y, USD", "% y/y, USD", "USD bn"]
     board = client.get("/api/dashboard").json()
     assert board["today"] == TODAY.isoformat()
     assert [t["next_release"]["ensemble"]["yhat"] for t in board["targets"]] == [
@@ -127,8 +128,54 @@ def test_track_record_and_scoreboard(client: Any, store_copy: Path) -> None:
     assert board["periods"] == list(want.periods) == ["2025-12"]
     got = {r["model"]: r["mae"] for r in board["board"]}
     assert got == pytest.approx(want.board["mae"].to_dict())
-    missing = client.get("/api/targets/balance_usd_bn/scoreboard")  # no poll in the window
-    assert missing.status_code == 404 and "consensus" in missing.json()["error"]["message"]
+    assert board["against_consensus"] and board["consensus_note"] is None
+    assert board["unit"] == "% y/y, USD"
+
+
+def test_the_balance_in_usd_bn_says_it_has_no_recent_poll(client: Any, store_copy: Path) -> None:
+    """The third target everywhere: its unit, its forecasts, and "no recent consensus poll"
+    where the y/y targets show a consensus (its last poll is years old)."""
+    from forecasting.backtest import data_fingerprint
+
+    svc = open_copy(store_copy)
+    last_poll = max(svc.consensus.frame("balance_usd_bn")["period"])
+    assert (pd.Period("2026-11", freq="M") - pd.Period(last_poll, freq="M")).n >= 36
+    note = f"no recent consensus poll (the last one stored is for {last_poll})"
+    recorded = svc.ledger.frame(target="balance_usd_bn", period="2026-11")
+
+    nr = client.get("/api/targets/balance_usd_bn/next-release").json()
+    assert nr["unit"] == "USD bn" and nr["consensus"] is None
+    assert nr["consensus_note"] == note
+    assert (nr["last_polled_period"], nr["recent_poll"]) == (last_poll, False)
+    assert nr["model_minus_consensus"] is None and nr["ensemble"]["p_beat"] is None
+    ensemble = recorded[recorded["model"] == nr["ensemble"]["model"]].iloc[-1]
+    assert nr["ensemble"]["yhat"] == pytest.approx(ensemble["yhat"])
+    assert 0 < nr["ensemble"]["yhat_lo_80"] < nr["ensemble"]["yhat"]  # bn, not %
+
+    record = client.get("/api/targets/balance_usd_bn/track-record").json()
+    assert record["unit"] == "USD bn" and record["consensus_note"] == note
+    assert record["judged"] == 0 and len(record["releases"]) == 12
+    assert all(r["consensus"] is None and r["closer"] is None for r in record["releases"])
+    assert all(r["forecast"] is not None for r in record["releases"])
+
+    board = client.get("/api/targets/balance_usd_bn/scoreboard").json()
+    released = sorted(svc.observations.release_dates("balance_usd_bn"))
+    assert board["periods"] == released[-36:] and board["consensus"] == {}
+    assert board["against_consensus"] is False and board["consensus_note"] == note
+    stored = svc.backtests.load(data_fingerprint(svc.observations.frame()), "balance_usd_bn")
+    stored = stored[stored["period"].isin(board["periods"])]
+    for row in board["board"]:
+        mine = stored[stored["model"] == row["model"]]
+        assert row["n"] == 36 == len(mine)
+        assert row["mae"] == pytest.approx((mine["yhat"] - mine["actual"]).abs().mean())
+    assert {r["model"] for r in board["board"]} == set(recorded["model"])
+
+    ledger = client.get("/api/ledger?target=balance_usd_bn").json()
+    assert ledger["units"] == {"balance_usd_bn": "USD bn"}
+    assert len(ledger["rows"]) == len(recorded)
+    assert client.get("/api/ledger?target=nope").status_code == 404
+    ev = client.get("/api/targets/balance_usd_bn/periods/2026-11/forecasts").json()
+    assert ev["unit"] == "USD bn" and ev["polls"] == []
 
 
 def test_series_as_of_a_date_and_the_ledger(client: Any, store_copy: Path) -> None:
@@ -147,13 +194,45 @@ def test_series_as_of_a_date_and_the_ledger(client: Any, store_copy: Path) -> No
     assert len(ledger) == 1 and ledger[0]["period"] == "2026-11"
 
 
-def test_surplus_and_status_are_the_use_cases(client: Any, store_copy: Path) -> None:
+def test_surplus_is_what_forecasting_surplus_json_prints(
+    client: Any,
+    store_copy: Path,
+    mlflow_template: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+    import shutil
+    import sys
+
+    from forecasting.cli import run
     from forecasting.usecases import data_status
     from forecasting.usecases.surplus import surplus
 
-    svc = open_copy(store_copy)
+    # the command logs its run to MLflow: an empty migrated store for it
+    (store_copy.parent.parent / "mlruns").mkdir()
+    shutil.copy(mlflow_template, store_copy.parent.parent / "mlruns" / "mlflow.db")
+    as_of = (TODAY + timedelta(days=1)).isoformat()  # what the server's day reads
+    monkeypatch.setattr(sys, "argv", ["forecasting", "surplus", "--json", "--as-of", as_of])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        run()
+    assert done.value.code in (None, 0)
+    printed = json.loads(capsys.readouterr().out)
+    assert printed.pop("mlflow_run_id")
     got = client.get("/api/surplus").json()
-    assert got == surplus(svc, as_of=TODAY + timedelta(days=1)).as_dict()
+    assert got == printed and got["year"] == 2026 and not got["complete"]
+    assert len(got["released"]) + len(got["remaining"]) == 11  # Jan-Feb as one
+
+    svc = open_copy(store_copy)
+    last_year = client.get("/api/surplus?year=2025").json()
+    assert last_year == surplus(svc, year=2025, as_of=TODAY + timedelta(days=1)).as_dict()
+    assert last_year["complete"] and last_year["total"] == pytest.approx(
+        sum(r["balance"] for r in last_year["released"])
+    )
+    beyond = client.get("/api/surplus?year=2030")
+    assert beyond.status_code == 404 and beyond.json()["error"]["type"] == "DataError"
+    assert client.get("/api/surplus?year=1900").status_code == 422
     assert client.get("/api/status").json() == data_status(svc, TODAY).as_dict()
 
 
@@ -219,6 +298,26 @@ def test_errors_have_one_shape_and_never_a_traceback(store_copy: Path) -> None:
             assert r.status_code == status, url
             assert set(r.json()["error"]) == {"status", "type", "message", "problems"}
         assert c.delete("/api/calendar", headers=AUTH).status_code == 405
+
+
+def test_a_corrupt_store_is_503_with_one_line(store_copy: Path) -> None:
+    """A store that cannot be read any more (its file overwritten under the running server):
+    reads and writes answer 503 with the store's one-line message, never a traceback."""
+    with make_client(store_copy) as c:
+        assert c.get("/api/ledger").status_code == 200
+        state = store_copy.parent.parent / ".state"
+        for path in [state / "forecasting.db", *state.glob("forecasting.db-*")]:
+            with path.open("r+b") as f:
+                f.write(b"garbage!" * 512)
+        time.sleep(VERSION_TTL + 0.1)
+        read = c.get("/api/ledger")
+        poll = {"target": "exports_yoy", "period": "2026-11", "consensus": 3.5, "source": "wsj"}
+        write = c.post("/api/consensus", json={"polls": [poll]}, headers=AUTH)
+    for r in (read, write):
+        body = r.json()["error"]
+        assert r.status_code == 503 and r.headers["retry-after"] == "2", r.text
+        assert body["type"] == "StoreError" and "not a readable SQLite database" in body["message"]
+        assert "Traceback" not in r.text
 
 
 def test_service_errors_map_to_statuses() -> None:
