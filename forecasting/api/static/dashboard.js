@@ -44,6 +44,14 @@
   const weekday = (iso) =>
     new Date(iso + "T00:00:00Z").toLocaleDateString("en-GB", { weekday: "short", timeZone: "UTC" });
   const TITLES = { exports_yoy: "Exports", imports_yoy: "Imports", balance_usd_bn: "Trade balance" };
+  // a figure's unit and a difference's: "% y/y, USD" -> % and pp; "USD bn" -> bn and bn
+  const isRate = (unit) => String(unit || "").startsWith("%");
+  const unitOf = (unit) => (isRate(unit) ? "%" : String(unit || "").replace(/^USD /, " "));
+  const diffUnitOf = (unit) => (isRate(unit) ? " pp" : unitOf(unit));
+  const monthIndex = (period) => {
+    const [y, m] = period.split("-").map(Number);
+    return y * 12 + m - 1;
+  };
   function runLink(ui, runId, text) {
     if (!runId) return null;
     return el("a", { href: ui + "/#/runs/" + encodeURIComponent(runId), target: "_blank", rel: "noopener" },
@@ -105,7 +113,6 @@
     if (release) {
       const xr = x(toDay(release));
       svg.append(sv("line", { x1: xr, x2: xr, y1: T - 4, y2: H - B, class: "release" }));
-      svg.append(sv("text", { x: xr - 3, y: H - B - 4, "text-anchor": "end" }, "release"));
     }
     // consensus known at each day: a step line from each poll to the next, up to the release
     const dated = polls.map((p) => ({ d: p.polled_on ? toDay(p.polled_on) : start, v: p.consensus })).filter((p) => num(p.v));
@@ -139,7 +146,7 @@
     }
     // x labels: the first day and the release day
     svg.append(sv("text", { x: L, y: H - 8 }, shortDate(new Date((start + 2) * 86400000).toISOString().slice(0, 10))));
-    if (release) svg.append(sv("text", { x: x(end), y: H - 8, "text-anchor": "middle" }, shortDate(release)));
+    if (release) svg.append(sv("text", { x: x(end), y: H - 8, "text-anchor": "middle" }, "release " + shortDate(release)));
     return svg;
   }
 
@@ -148,11 +155,14 @@
     const W = chartWidth(), H = 220, L = 44, R = 14, T = 12, B = 24;
     const hist = (nr.history || []).slice(-24);
     const path = (nr.path || []).filter((p) => num(p.yhat));
-    const n = hist.length + path.length;
+    // x by calendar month: the combined Jan-Feb and months not yet released leave gaps
+    const months = [...hist.map((h) => monthIndex(h.period)), ...path.map((p) => monthIndex(p.period))];
+    const m0 = Math.min(...months), m1 = Math.max(...months);
     const values = [...hist.map((h) => h.value), ...path.flatMap((p) => [p.yhat_lo_95, p.yhat_hi_95, p.yhat])];
     if (nr.consensus) values.push(nr.consensus.value);
     const [lo, hi] = extent(values, 0.05);
-    const x = scale(0, Math.max(n - 1, 1), L, W - R), y = scale(lo, hi, H - B, T);
+    const xm = scale(m0, Math.max(m1, m0 + 1), L, W - R), y = scale(lo, hi, H - B, T);
+    const x = (i) => xm(months[i]);
     const svg = sv("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart fan", role: "img", "aria-label": `fan chart ${nr.target}` });
     yAxis(svg, y, lo, hi, L, W - R);
     svg.append(sv("polyline", { points: hist.map((h, i) => `${x(i)},${y(h.value)}`).join(" "), class: "hist-line" }));
@@ -166,20 +176,38 @@
       const line = [...anchor.map((a) => `${x(a.i)},${y(a.v)}`), ...path.map((p, j) => `${x(hist.length + j)},${y(p.yhat)}`)];
       svg.append(sv("polyline", { points: line.join(" "), class: "model-line" }));
       path.forEach((p, j) => svg.append(sv("circle", { cx: x(hist.length + j), cy: y(p.yhat), r: 3.5, class: "model-dot" })));
-      if (nr.consensus) svg.append(sv("circle", { cx: x(n - 1), cy: y(nr.consensus.value), r: 4, class: "cons-dot" }));
+      const last = path.find((p) => p.period === nr.period) || path[path.length - 1];
+      if (nr.consensus) svg.append(sv("circle", { cx: xm(monthIndex(last.period)), cy: y(nr.consensus.value), r: 4, class: "cons-dot" }));
     }
-    const labels = [...hist.map((h) => h.period), ...path.map((p) => p.period)];
-    labels.forEach((p, i) => {
-      const every = W < 500 ? 12 : 6;
-      if (i % every === (labels.length - 1) % every) svg.append(sv("text", { x: x(i), y: H - 6, "text-anchor": "middle" }, p));
-    });
+    // labels every 6 (12 on a phone) months, counted back from the last one
+    const every = W < 500 ? 12 : 6;
+    for (let m = m1; m >= m0; m -= every) {
+      const label = `${Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, "0")}`;
+      svg.append(sv("text", { x: xm(m), y: H - 6, "text-anchor": m === m1 ? "end" : "middle" }, label));
+    }
     return svg;
   }
 
   // -- per target ----------------------------------------------------------------------------
-  function figure(cls, label, value, sub) {
+  // the number alone in .<cls>-value (what the tests read), its unit beside it
+  function figure(cls, label, value, sub, unit) {
+    const shown = unit && value !== "–" ? el("span", { class: "unit" }, unit) : null;
     return el("div", { class: "figure " + cls }, el("div", { class: "label" }, label),
-      el("div", { class: "value " + cls + "-value" }, value), sub ? el("div", { class: "sub" }, sub) : null);
+      el("div", { class: "value" }, el("span", { class: cls + "-value" }, value), shown),
+      sub ? el("div", { class: "sub" }, sub) : null);
+  }
+  function consensusFigure(nr, u) {
+    const cons = nr.consensus;
+    if (cons) {
+      return figure("consensus", "consensus", signed(cons.value),
+        `${cons.source}${cons.polled_on ? ", " + cons.polled_on : ""}`, u);
+    }
+    // no poll: say why (the balance: polled 2016-2018 only) rather than a blank
+    const fig = figure("consensus", "consensus", nr.recent_poll ? "no poll yet" : "no recent poll",
+      nr.recent_poll || !nr.last_polled_period ? nr.consensus_note || "none stored" : `the last poll stored is for ${nr.last_polled_period}`);
+    fig.setAttribute("title", nr.consensus_note || "");
+    fig.classList.add("none");
+    return fig;
   }
   function whatMoved(ev, nr) {
     const pts = (ev.forecasts || []).filter((p) => num(p.yhat));
@@ -187,7 +215,8 @@
     pts.forEach((p, i) => {
       if (!i) return;
       const arrived = (p.arrived || []).map((a) => `${a.series} ${a.period} ${signed(a.value)} (${shortDate(a.released)})`);
-      items.push(el("li", {}, `as of ${p.as_of}: ${signed(p.yhat - pts[i - 1].yhat, 2)} to ${signed(p.yhat)}` +
+      const moved = p.yhat - pts[i - 1].yhat;
+      items.push(el("li", {}, `as of ${p.as_of}: ` + (Math.abs(moved) < 0.005 ? `unchanged at ${signed(p.yhat)}` : `${signed(moved, 2)} to ${signed(p.yhat)}`) +
         (arrived.length ? `; released since the previous forecast: ${arrived.join(", ")}` : "; no indicator released in between")));
     });
     for (const r of (nr && nr.news) || []) {
@@ -196,16 +225,28 @@
     if (!items.length) return el("p", { class: "note" }, pts.length ? "One forecast so far: nothing to compare yet." : "No forecast recorded for this period yet.");
     return el("ul", { class: "moves" }, items);
   }
+  // with polls: model, consensus, actual and who was closer; without any (the balance): the
+  // model's error in place of the consensus columns, and why
   function trackTable(tr, ui) {
+    const polled = !tr.consensus_note;
+    const from = (r) => (r.forecast_from === "ledger" ? (runLink(ui, r.mlflow_run_id, "ledger") || "ledger") : r.forecast_from || "–");
     const rows = (tr.releases || []).map((r) => el("tr", {},
       el("td", {}, r.period), el("td", { class: "opt" }, r.released ? shortDate(r.released) : "–"),
-      el("td", {}, signed(r.forecast)), el("td", {}, signed(r.consensus)), el("td", {}, signed(r.actual)),
-      el("td", { class: r.closer || "" }, r.closer || "–"),
-      el("td", { class: "opt" }, r.forecast_from === "ledger" ? (runLink(ui, r.mlflow_run_id, "ledger") || "ledger") : r.forecast_from || "–")));
-    const head = el("tr", {}, ["period", "released", "model", "consensus", "actual", "closer", "from"].map((h) =>
-      el("th", { class: h === "released" || h === "from" ? "opt" : null }, h)));
+      el("td", {}, signed(r.forecast)),
+      polled ? el("td", {}, signed(r.consensus)) : null, el("td", {}, signed(r.actual)),
+      polled ? el("td", { class: r.closer || "" }, r.closer || "–")
+        : el("td", {}, num(r.forecast) ? signed(r.forecast - r.actual) : "–"),
+      el("td", { class: "opt" }, from(r))));
+    const cols = polled ? ["period", "released", "model", "consensus", "actual", "closer", "from"]
+      : ["period", "released", "model", "actual", "error", "from"];
+    const head = el("tr", {}, cols.map((h) => el("th", { class: h === "released" || h === "from" ? "opt" : null }, h)));
+    const errors = (tr.releases || []).filter((r) => num(r.forecast)).map((r) => Math.abs(r.forecast - r.actual));
+    const mae = errors.length ? errors.reduce((a, b) => a + b, 0) / errors.length : null;
+    const verdict = polled ? `The model was closer in ${tr.model_closer} of ${tr.judged} releases with a poll. `
+      : `${tr.consensus_note[0].toUpperCase()}${tr.consensus_note.slice(1)}: the model against the actual` +
+        (num(mae) ? `, mean absolute error ${mae.toFixed(1)}${unitOf(tr.unit)}. ` : ". ");
     return el("div", { class: "table-wrap" }, el("table", { class: "track-record" }, el("thead", {}, head), el("tbody", {}, rows)),
-      el("p", { class: "note" }, `The model was closer in ${tr.model_closer} of ${tr.judged} releases with a poll. ` +
+      el("p", { class: "note" + (polled ? "" : " no-poll") }, verdict +
         "Forecasts from the ledger where one was recorded before the release, else the backtest at the eve of it."));
   }
   function modelsTable(nr) {
@@ -224,12 +265,13 @@
       card.append(el("p", { class: "when" }, `${nr.period} print (covers ${nr.covers}), released ${weekday(nr.release_date)} ${nr.release_date}`,
         nr.release_date_basis === "estimated" ? " (date estimated)" : "", " · ", el("span", { class: "left" }, left)));
       const e = nr.ensemble || {};
-      const cons = nr.consensus;
+      const u = unitOf(t.unit), du = diffUnitOf(t.unit), cons = nr.consensus;
       card.append(el("div", { class: "figures" },
-        figure("forecast", "forecast", signed(e.yhat), `80%: ${signed(e.yhat_lo_80)} … ${signed(e.yhat_hi_80)}`),
-        figure("consensus", "consensus", cons ? signed(cons.value) : "no poll", cons ? `${cons.source}${cons.polled_on ? ", " + cons.polled_on : ""}` : "none stored yet"),
-        figure("surprise", "model − consensus", signed(nr.model_minus_consensus), "the model's surprise view"),
-        figure("pbeat", "P(beat)", pct(e.p_beat), nr.consensus_changed && num(nr.consensus_at_forecast) ? `vs ${signed(nr.consensus_at_forecast)} at forecast time` : "P(print > consensus)")));
+        figure("forecast", "forecast", signed(e.yhat), `80%: ${signed(e.yhat_lo_80)} … ${signed(e.yhat_hi_80)}${u}`, u),
+        consensusFigure(nr, u),
+        figure("surprise", "model − consensus", signed(nr.model_minus_consensus), cons ? "the model's surprise view" : "needs a consensus", du),
+        figure("pbeat", "P(beat)", pct(e.p_beat), !cons ? "needs a consensus"
+          : nr.consensus_changed && num(nr.consensus_at_forecast) ? `vs ${signed(nr.consensus_at_forecast)} at forecast time` : "P(print > consensus)")));
       const src = nr.source === "ledger" ? `recorded forecast as of ${nr.as_of} (${nr.ledger_job_id})` : `computed now as of ${nr.as_of}: nothing recorded yet`;
       card.append(el("p", { class: "source" }, `${e.model || "–"}; champion ${nr.champion || "–"}; ${src} `, runLink(ui, nr.mlflow_run_id)));
       if (nr.consensus_changed && nr.consensus) {
@@ -243,7 +285,9 @@
     if (ev) {
       card.append(el("h3", {}, `How the ${ev.period} forecast moved`));
       card.append(el("div", { class: "legend" }, el("span", {}, el("i", { class: "l-model" }), "forecast"),
-        el("span", {}, el("i", { class: "l-band" }), "80% interval"), el("span", {}, el("i", { class: "l-cons" }), "consensus"),
+        el("span", {}, el("i", { class: "l-band" }), "80% interval"),
+        (ev.polls || []).length ? el("span", {}, el("i", { class: "l-cons" }), "consensus")
+          : el("span", { class: "no-poll" }, (nr && nr.consensus_note) || "no consensus poll"),
         el("span", {}, el("i", { class: "l-mark" }), "indicator releases")));
       card.append(evolutionChart(nr, ev));
       card.append(el("h3", {}, "What moved it"), whatMoved(ev, nr));
@@ -255,16 +299,50 @@
     if (t.track_record_error) card.append(el("p", { class: "warn" }, t.track_record_error));
     return card;
   }
+  // the year's months: released balances, then the forecasts with their 80% bands
+  function surplusChart(s) {
+    const W = chartWidth(), H = 190, L = 44, R = 14, T = 12, B = 24;
+    const months = [...(s.released || []).map((r) => ({ period: r.period, v: r.balance, done: true })),
+      ...(s.remaining || []).map((r) => ({ period: r.period, v: r.yhat, lo: r.yhat_lo_80, hi: r.yhat_hi_80, done: false }))];
+    const [lo0, hi] = extent([0, ...months.flatMap((m) => [m.v, m.lo, m.hi])], 0.05);
+    const lo = Math.min(lo0, 0);
+    const y = scale(lo, hi, H - B, T), slot = (W - L - R) / Math.max(months.length, 1);
+    const svg = sv("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart surplus-months", role: "img",
+      "data-months": String(months.length), "aria-label": `the ${s.year} balance by month, USD bn` });
+    yAxis(svg, y, lo, hi, L, W - R);
+    months.forEach((m, i) => {
+      const cx = L + slot * (i + 0.5), bw = Math.min(26, slot * 0.6);
+      if (num(m.v)) {
+        const top = y(Math.max(m.v, 0)), h = Math.max(1, Math.abs(y(m.v) - y(0)));
+        const bar = sv("rect", { x: cx - bw / 2, y: top, width: bw, height: h, class: m.done ? "bar-released" : "bar-forecast" });
+        bar.append(sv("title", {}, `${m.period}: ${m.v.toFixed(1)} bn ${m.done ? "released" : "forecast"}`));
+        svg.append(bar);
+      }
+      if (!m.done && num(m.lo) && num(m.hi)) svg.append(sv("line", { x1: cx, x2: cx, y1: y(m.hi), y2: y(m.lo), class: "whisker" }));
+      const label = m.period.slice(5) === "02" && months.length === 11 ? "J–F" : m.period.slice(5);
+      svg.append(sv("text", { x: cx, y: H - 6, "text-anchor": "middle" }, label));
+    });
+    return svg;
+  }
   function surplusCard(s) {
     const card = el("section", { class: "card surplus" }, el("h2", {}, `Trade surplus ${s.year || ""}, USD bn`));
     if (s.error) { card.append(el("p", { class: "warn" }, s.error)); return card; }
     const bn = (x) => (num(x) ? x.toFixed(0) : "–");
+    const growth = (x) => (num(x) ? signed(x) + "%" : "–");
+    const done = (s.released || []).length, left = (s.remaining || []).length;
+    card.append(el("p", { class: "when" }, s.complete ? `${s.year}: every month released`
+      : `${done} release${done === 1 ? "" : "s"} in, ${left} month${left === 1 ? "" : "s"} forecast (figures released before ${s.as_of})`));
     card.append(el("div", { class: "figures" },
-      figure("forecast", s.complete ? "full year" : "projected full year", bn(s.total), `80%: ${bn(s.total_80[0])} … ${bn(s.total_80[1])}`),
-      figure("released", "released so far", bn(s.released_sum), `${(s.released || []).length} release(s)`),
-      figure("record", "record", bn(s.record), s.record_year ? `in ${s.record_year}` : ""),
-      figure("precord", "P(record)", pct(s.p_record), `last year ${bn(s.previous_total)}`)));
-    card.append(el("p", { class: "note" }, s.method || ""));
+      figure("forecast", s.complete ? "full year" : "projected full year", bn(s.total), s.complete ? "" : `80%: ${bn(s.total_80[0])} … ${bn(s.total_80[1])}`, " bn"),
+      figure("released", "released so far", bn(s.released_sum), `${done} release${done === 1 ? "" : "s"}`, " bn"),
+      figure("record", "record", bn(s.record), s.record_year ? `in ${s.record_year}` : "", " bn"),
+      figure("precord", "P(record)", pct(s.p_record), `last year ${bn(s.previous_total)} bn`)));
+    card.append(el("div", { class: "legend" }, el("span", {}, el("i", { class: "l-released" }), "released"),
+      el("span", {}, el("i", { class: "l-forecast" }), "forecast, 80% interval")));
+    card.append(surplusChart(s));
+    card.append(el("p", { class: "note" }, `Exports ${growth(s.exports_growth ?? s.exports_growth_ytd)}, imports ` +
+      `${growth(s.imports_growth ?? s.imports_growth_ytd)} y/y ${num(s.exports_growth) ? "for the year" : "in the year to date"}. ` +
+      (s.method || "")));
     return card;
   }
   function render(data) {
