@@ -42,6 +42,8 @@ READS = (
     "/api/targets/exports_yoy/next-release",
     "/api/targets/exports_yoy/periods/{period}/forecasts",
     "/api/targets/exports_yoy/track-record",
+    "/api/targets/balance_usd_bn/next-release",
+    "/api/surplus",
     "/api/calendar",
     "/api/series/exports_yoy",
     "/static/dashboard.js",
