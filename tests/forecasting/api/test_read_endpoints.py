@@ -325,8 +325,12 @@ def test_service_errors_map_to_statuses() -> None:
     from forecasting.errors import (
         ConfigError,
         DataError,
+        ForecastingError,
         InvalidRowsError,
         ModelError,
+        NotReleasedError,
+        PortInUseError,
+        ScheduleError,
         StoreError,
         TrackingError,
         UnknownModelError,
@@ -339,6 +343,10 @@ def test_service_errors_map_to_statuses() -> None:
     assert status_of(TrackingError("x"), "GET") == 503
     assert status_of(ModelError("x"), "GET") == 500
     assert status_of(ConfigError("x"), "GET") == 500
+    assert status_of(PortInUseError("x"), "GET") == 500
+    assert status_of(ScheduleError("x"), "POST") == 500
+    assert status_of(NotReleasedError("x"), "GET") == 404
+    assert status_of(ForecastingError("x"), "GET") == 500
 
 
 def test_docs_are_served_without_a_cdn(client: Any) -> None:
