@@ -40,15 +40,8 @@ from forecasting.validation import (
     require_columns,
 )
 
-__all__ = [
-    "CONSENSUS_COLUMNS",
-    "MAX_ECONOMISTS",
-    "ConsensusStore",
-    "PollSource",
-    "consensus_at",
-    "validate_consensus",
-    "write_polls",
-]
+__all__ = ["CONSENSUS_COLUMNS", "MAX_ECONOMISTS", "ConsensusStore", "PollSource"]
+__all__ += ["consensus_at", "validate_consensus", "write_polls"]
 
 CONSENSUS_COLUMNS = ("target", "period", "consensus", "source", "n_economists", "polled_on", "note")
 PUBLIC_COLUMNS = ("period", "indicator", "consensus", "poll")
@@ -132,7 +125,7 @@ class ConsensusStore:
             )
         skipped = sum(1 for _, r in rows if r.get("consensus", "") == "")
         rows = [(line, r) for line, r in rows if r.get("consensus", "") != ""]
-        result = self._write(rows, today=today, where=str(path))
+        result = self.add_rows(rows, today=today, where=str(path))
         return ImportResult(added=result.added, unchanged=result.unchanged, skipped=skipped)
 
     def add(
@@ -158,11 +151,13 @@ class ConsensusStore:
             "polled_on": "" if polled_on is None else polled_on.isoformat(),
             "note": note,
         }
-        return self._write([(1, row)], today=today, where="consensus add")
+        return self.add_rows([(1, row)], today=today, where="consensus add")
 
-    def _write(
+    def add_rows(
         self, rows: list[tuple[int, dict[str, str]]], *, today: date, where: str
     ) -> ImportResult:
+        """Validate ``(line, row of text cells)`` polls and add them all in one transaction,
+        or none (raises ``InvalidRowsError`` naming ``where``, each line and column)."""
         with write_transaction(self.engine) as conn:
             clean, problems = validate_consensus(
                 rows, today=today, release_dates=first_releases(conn)
