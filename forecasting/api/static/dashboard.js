@@ -271,6 +271,7 @@
         consensusFigure(nr, u),
         figure("surprise", "model − consensus", signed(nr.model_minus_consensus), cons ? "the model's surprise view" : "needs a consensus", du),
         figure("pbeat", "P(beat)", pct(e.p_beat), !cons ? "needs a consensus"
+          : !num(e.p_beat) ? "recorded before the poll: the next forecast computes it"
           : nr.consensus_changed && num(nr.consensus_at_forecast) ? `vs ${signed(nr.consensus_at_forecast)} at forecast time` : "P(print > consensus)")));
       const src = nr.source === "ledger" ? `recorded forecast as of ${nr.as_of} (${nr.ledger_job_id})` : `computed now as of ${nr.as_of}: nothing recorded yet`;
       card.append(el("p", { class: "source" }, `${e.model || "–"}; champion ${nr.champion || "–"}; ${src} `, runLink(ui, nr.mlflow_run_id)));
