@@ -40,6 +40,7 @@ __all__ = [
     "BUSY_TIMEOUT_SECONDS",
     "consensus_table",
     "corrections_table",
+    "job_runs_table",
     "ledger_table",
     "make_engine",
     "meta_table",
@@ -151,6 +152,28 @@ backtest_table = sa.Table(
     sa.Column("calibrated", sa.Boolean, nullable=True),
     sa.Column("p_beat", sa.Float, nullable=True),
     sa.UniqueConstraint("fingerprint", "target", "period", "model", name="uq_backtest_row_v2"),
+)
+
+#: One row per job run, written before the work (forecasting.job_runs): ``id`` is
+#: ``<job>:v<version>``; ``owner`` the process lease of the process running it.
+job_runs_table = sa.Table(
+    "job_runs",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("job", sa.String(48), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("period", sa.String(7), nullable=True),
+    sa.Column("targets", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("owner", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("detail", sa.Text, nullable=False, default=""),
+    sa.UniqueConstraint("job", "version", name="uq_job_run_version"),
 )
 
 meta_table = sa.Table(

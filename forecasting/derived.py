@@ -11,6 +11,7 @@ late figure can move an old derivation, so derived rows are replaced, never appe
 from __future__ import annotations
 
 import hashlib
+import json
 
 import sqlalchemy as sa
 
@@ -22,6 +23,7 @@ from forecasting.observations import DERIVED_PREFIX, insert_rows, stored_rows
 __all__ = ["refresh_derived_levels"]
 
 _META_KEY = "derived_levels_of"
+_REPORTED_KEY = "balance_discrepancies_reported"
 
 
 def _fingerprint(frame) -> str:  # noqa: ANN001 - a stored-rows frame
@@ -35,7 +37,7 @@ def refresh_derived_levels(engine: sa.Engine) -> list[str]:
 
     Returns:
         a line per balance that disagrees with the stated levels beyond rounding (which row,
-        by how much), when the rows were regenerated; else nothing.
+        by how much) and was not reported before; else nothing.
     """
     with write_transaction(engine) as conn:
         rows = stored_rows(conn)
@@ -51,4 +53,9 @@ def refresh_derived_levels(engine: sa.Engine) -> list[str]:
         )
         insert_rows(conn, derived.loc[:, ["series", "period", "value", "released", "source"]])
         write_meta(conn, _META_KEY, mark)
-    return [describe_discrepancy(r) for _, r in balance_discrepancies(stated).iterrows()]
+        found = balance_discrepancies(stated)
+        lines = {str(r["period"]): describe_discrepancy(r) for _, r in found.iterrows()}
+        reported = set(json.loads(read_meta(conn, _REPORTED_KEY) or "[]"))
+        write_meta(conn, _REPORTED_KEY, json.dumps(sorted(reported | set(lines))))
+    # each disagreement is told once (on the start that first sees it), not on every import
+    return [line for period, line in sorted(lines.items()) if period not in reported]

@@ -14,9 +14,13 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from forecasting.db import ledger_table
+from forecasting.db import ledger_table, write_transaction
+from forecasting.errors import StoreError
 
-__all__ = ["LEDGER_COLUMNS", "ForecastLedger"]
+__all__ = ["LEDGER_COLUMNS", "ForecastLedger", "UnitState"]
+
+#: a unit's state in the ledger: no rows, rows without an MLflow run, rows with their run
+UnitState = tuple[int, str | None]
 
 #: the ledger table's columns, in table order
 LEDGER_COLUMNS: tuple[str, ...] = tuple(ledger_table.columns.keys())
@@ -34,6 +38,43 @@ class ForecastLedger:
         consensus``, optional ``error``) in one transaction."""
         if rows.empty:
             return 0
+        with self.engine.begin() as conn:
+            conn.execute(ledger_table.insert(), self._records(rows, job_id, origin, mlflow_run_id))
+        return len(rows)
+
+    def record_unit(self, rows: pd.DataFrame, *, job_id: str, origin: str) -> int:
+        """Append one unit's rows (a job run's forecast of one target) exactly once: in one
+        write transaction that first checks that no row carries ``job_id``.
+
+        Raises:
+            StoreError: the unit is already recorded (a bug: units are recorded by the one
+                process that owns their job run).
+        """
+        if rows.empty:
+            return 0
+        with write_transaction(self.engine) as conn:
+            present = conn.execute(
+                sa.select(sa.func.count()).where(ledger_table.c.job_id == job_id)
+            ).scalar()
+            if present:
+                raise StoreError(f"ledger: {job_id} is already recorded ({present} rows)")
+            conn.execute(ledger_table.insert(), self._records(rows, job_id, origin, None))
+        return len(rows)
+
+    def unit_states(self, job_ids: list[str]) -> dict[str, UnitState]:
+        """{job id: (rows, MLflow run id or None)} for the given units (absent: no rows)."""
+        c = ledger_table.c
+        q = (
+            sa.select(c.job_id, sa.func.count(), sa.func.max(c.mlflow_run_id))
+            .where(c.job_id.in_(job_ids))
+            .group_by(c.job_id)
+        )
+        with self.engine.connect() as conn:
+            return {j: (n, run) for j, n, run in conn.execute(q)}
+
+    def _records(
+        self, rows: pd.DataFrame, job_id: str, origin: str, mlflow_run_id: str | None
+    ) -> list[dict]:
         now = datetime.now()
         records = []
         for rec in rows.to_dict("records"):
@@ -42,9 +83,7 @@ class ForecastLedger:
             if isinstance(out["as_of"], str):
                 out["as_of"] = date.fromisoformat(out["as_of"])
             records.append(out)
-        with self.engine.begin() as conn:
-            conn.execute(ledger_table.insert(), records)
-        return len(records)
+        return records
 
     def frame(self, target: str | None = None, period: str | None = None) -> pd.DataFrame:
         q = sa.select(*(ledger_table.c[c] for c in LEDGER_COLUMNS)).order_by(ledger_table.c.id)
@@ -69,8 +108,9 @@ class ForecastLedger:
             )
 
     def attach_run(self, job_id: str, run_id: str) -> int:
-        """Record the MLflow run of a job logged late; only rows without a run are touched."""
-        with self.engine.begin() as conn:
+        """Record the MLflow run of a unit (``job_id`` is unique per unit: a job run's id and
+        its target); only its rows without a run are touched."""
+        with write_transaction(self.engine) as conn:
             res = conn.execute(
                 ledger_table.update()
                 .where(ledger_table.c.job_id == job_id)

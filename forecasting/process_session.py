@@ -51,9 +51,11 @@ def port_in_use(host: str, port: int) -> bool:
     ``SO_REUSEADDR``, so a closed connection in TIME_WAIT does not count).
 
     Raises:
-        ConfigError: ``host`` does not resolve, or cannot be listened on for another reason
-            (an address of another machine, a privileged port).
+        ConfigError: ``port`` is out of range, ``host`` does not resolve, or cannot be
+            listened on for another reason (an address of another machine, a privileged port).
     """
+    if not 0 <= port <= 65535:  # getaddrinfo would silently take it modulo 65536
+        raise ConfigError(f"port {port}: not a TCP port (0-65535)")
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:

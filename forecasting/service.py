@@ -59,6 +59,12 @@ class Service:
         return ForecastLedger(self.engine)
 
     @cached_property
+    def job_runs(self):  # noqa: ANN201
+        from forecasting.job_runs import JobRunStore
+
+        return JobRunStore(self.engine, self.settings.service.database_url)
+
+    @cached_property
     def backtests(self):  # noqa: ANN201
         from forecasting.backtest_store import BacktestStore
 

@@ -85,6 +85,22 @@ def fast_project(project: Path) -> Path:
     return project
 
 
+#: three fast models (a fitted one, the seasonal rule and their combination)
+QUICK = ["naive", "seasonal_ratio", "ensemble"]
+
+
+@pytest.fixture
+def quick_project(project: Path) -> Path:
+    """``project`` where a job takes seconds: :data:`QUICK` models, a six-month job backtest,
+    one backtest process."""
+    cfg = project / "configs" / "forecasting.toml"
+    set_models(cfg, QUICK)
+    text = cfg.read_text(encoding="utf-8")
+    text = text.replace("recent_window = 36", "recent_window = 6").replace("jobs = 2", "jobs = 1")
+    cfg.write_text(text, encoding="utf-8")
+    return project
+
+
 @pytest.fixture
 def settings(project: Path):  # noqa: ANN201
     from forecasting.config import load_settings

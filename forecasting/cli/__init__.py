@@ -68,7 +68,9 @@ def main(
 
 
 def _error(kind: str, message: str) -> None:
-    err_console.print(Text(f"{kind}: ", style="bold red") + Text(mask_secrets(message)))
+    """The message as it is (one line stays one line: no wrapping at the console's width)."""
+    text = Text(f"{kind}: ", style="bold red") + Text(mask_secrets(message))
+    err_console.print(text, soft_wrap=True)
 
 
 def run() -> None:

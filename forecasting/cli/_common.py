@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from forecasting.errors import DataError
+from forecasting.masking import mask_secrets
 
 __all__ = [
     "console",
@@ -35,13 +36,13 @@ err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160, h
 
 
 def say(text: str, style: str | None = None) -> None:
-    """Print ``text`` literally (no markup) to stdout."""
-    console.print(Text(text, style=style or ""), soft_wrap=True)
+    """Print ``text`` literally (no markup) to stdout, credentials in URLs masked."""
+    console.print(Text(mask_secrets(text), style=style or ""), soft_wrap=True)
 
 
 def warn(text: str) -> None:
-    """Print ``text`` literally, in yellow, to stderr."""
-    err_console.print(Text(text, style="yellow"), soft_wrap=True)
+    """Print ``text`` literally, in yellow, to stderr, credentials in URLs masked."""
+    err_console.print(Text(mask_secrets(text), style="yellow"), soft_wrap=True)
 
 
 def open_store(settings: Any = None) -> Any:
@@ -106,16 +107,30 @@ def models_option(models: str | None) -> list[str] | None:
 
 
 def progress_bar() -> Any:
-    """A rich progress display on stderr (long work shows progress)."""
+    """A progress display on stderr: live in a terminal (cleared if the work fails); in a log
+    or a pipe, one line per task once the work is done and nothing if it fails, so that a
+    refusal is the one line of the error."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    return Progress(
+    class _Progress(Progress):
+        def __exit__(self, exc_type, exc, tb) -> None:  # noqa: ANN001
+            if exc_type is not None and not self.disable:
+                self.live.transient = True
+            super().__exit__(exc_type, exc, tb)
+            if exc_type is None and self.disable:
+                for t in self.tasks:
+                    done = f"{t.completed:g}" + (f"/{t.total:g}" if t.total else "")
+                    line = f"{t.description}: {done} in {t.elapsed or 0:.0f} s"
+                    err_console.print(Text(line), soft_wrap=True)
+
+    return _Progress(
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err_console,
         transient=False,
+        disable=not err_console.is_terminal,
     )
 
 

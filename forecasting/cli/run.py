@@ -73,10 +73,15 @@ def run_command(
                 f"{r.target}: MLflow run {r.run_id}; registered {len(r.registered)} models"
                 + (f" (champion {r.champion}; {reg}, …)" if r.champion else "")
             )
+    for target, exc in job.failures.items():
+        warn(f"{target}: not forecast: {exc}")
     if job.tracking_errors:
         for r in job.runs:
             if r.tracking_error:
                 warn(f"{r.target}: {r.tracking_error}; the forecast is in the ledger")
+    if job.failures:
+        raise typer.Exit(next(iter(job.failures.values())).exit_code)
+    if job.tracking_errors:
         raise typer.Exit(TrackingError.exit_code)
     say(
         "Review the runs in the MLflow UI: forecasting ui "

@@ -97,16 +97,17 @@ def calendar_command(
 @app.command("start")
 def schedule_start() -> None:
     """Run the scheduler in the foreground until SIGINT/SIGTERM (one per store)."""
-    from forecasting.scheduler import JobFunctions, event_log_path, masked_url, serve
+    from forecasting.masking import mask_url
+    from forecasting.scheduler import JobFunctions, event_log_path, serve
 
     settings = _settings()
     functions = JobFunctions.from_env()
 
     def started(info) -> None:  # noqa: ANN001
-        store = masked_url(settings.service.database_url)
+        store = mask_url(settings.service.database_url)
         say(
             f"scheduler started: {info.job_count} jobs in {store} ({settings.schedule.timezone}); "
-            f"lock {info.lock.path}; "
+            f"{info.lock.where}; "
             f"events {event_log_path(settings.service.state_dir)}; stop with Ctrl-C or SIGTERM"
         )
         sys.stdout.flush()
@@ -127,17 +128,12 @@ def schedule_list() -> None:
 
     With no jobs stored yet, shows what ``schedule start`` would create.
     """
-    from forecasting.scheduler import (
-        JobFunctions,
-        derive_jobs,
-        masked_url,
-        scheduler_engine,
-        stored_jobs,
-    )
+    from forecasting.masking import mask_url
+    from forecasting.scheduler import JobFunctions, derive_jobs, scheduler_engine, stored_jobs
 
     settings = _settings()
     tz = settings.schedule.timezone
-    where = masked_url(settings.service.database_url)
+    where = mask_url(settings.service.database_url)
     jobs = stored_jobs(scheduler_engine(settings.service.database_url), tz)
     if jobs:
         table = Table(title=Text(f"{len(jobs)} scheduled jobs in {where} (times {tz})"))
@@ -214,7 +210,7 @@ def schedule_run_now(
         job_id, _service(settings).calendar(), settings, functions=JobFunctions.from_env()
     )
     log = EventLog.for_state_dir(settings.service.state_dir)
-    lock = SchedulerLock(settings.service.state_dir, settings.service.database_url)
+    lock = SchedulerLock(settings.service.database_url)
     scheduler = None
     if lock.try_acquire():
         scheduler = build_scheduler(settings, process_jobs=False, event_log=log)

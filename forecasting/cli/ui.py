@@ -10,7 +10,7 @@ from forecasting.cli._common import say
 
 
 def ui_command(
-    port: Annotated[int, typer.Option(help="Port on localhost.")] = 5000,
+    port: Annotated[int, typer.Option(help="Port on localhost.", min=1, max=65535)] = 5000,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
 ) -> None:
     """Open the MLflow UI on the project's tracking store (localhost only).

@@ -1,20 +1,28 @@
 """The main job: per target, backtest the recent window, forecast the next release, record
 it (ledger, then MLflow at once) and register every model as published, the champion by its
-backtest. ``forecasting run`` and the scheduler's pre-release job run it. Its result also
-carries the last release with a consensus against the models (:func:`~forecasting.usecases.
-last_release`) and how current the data is (:func:`~forecasting.usecases.data_status`), the
-screen ``forecasting run`` prints under the forecast table."""
+backtest. ``forecasting run`` and the scheduler's pre-release job run it.
+
+A job is a job run (:mod:`forecasting.job_runs`) recorded before any work, and each target is
+a unit of it: recorded in the ledger once, as ``<job run>:<target>``, with its own MLflow run.
+A target that fails (a model or data error) is reported and the others go on. ``resume``
+takes over a run whose process was killed: the targets it recorded are kept (their MLflow run
+found or caught up), the others are forecast now, under the same job run.
+Its result also carries the last release with a consensus against the models
+(:func:`~forecasting.usecases.last_release`), how current the data is
+(:func:`~forecasting.usecases.data_status`) and the year's surplus when the balance is a
+target: the screen ``forecasting run`` prints under the forecast table.
+"""
 
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from forecasting.cross_target import BALANCE
-from forecasting.errors import ForecastingError, TrackingError
+from forecasting.errors import ForecastingError, ScheduleError, TrackingError
+from forecasting.job_runs import JobRun, job_of
 from forecasting.jobs.record import Recorded, record_forecast
 from forecasting.service import Service
 from forecasting.usecases import (
@@ -54,14 +62,20 @@ class TargetRun:
 
 @dataclass
 class JobResult:
-    """``last_release``: the last release with a consensus against the models (None if it
-    could not be made: ``last_release_error`` says why); ``data_status``: what is overdue;
-    ``surplus``: the year's surplus projected with the same data (when the balance is a
-    target), and its MLflow run."""
+    """A job run's outcome: ``runs`` the targets forecast now; ``carried`` the targets an
+    interrupted attempt of the same run had recorded ({target: ledger job id}); ``failures``
+    the targets that failed ({target: error}); ``settle_error`` why a carried target's MLflow
+    run could not be settled (the catch-up does it later); ``last_release``: the last release
+    with a consensus against the models (None if it could not be made: ``last_release_error``
+    says why); ``data_status``: what is overdue; ``surplus``: the year's surplus projected with
+    the same data (when the balance is a target), and its MLflow run."""
 
     job_id: str
     runs: list[TargetRun]
     seconds: float
+    carried: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, ForecastingError] = field(default_factory=dict)
+    settle_error: str | None = None
     last_release: LastReleaseResult | None = None
     data_status: DataStatus | None = None
     last_release_error: str | None = None
@@ -70,11 +84,21 @@ class JobResult:
 
     @property
     def tracking_errors(self) -> list[str]:
-        return [r.tracking_error for r in self.runs if r.tracking_error]
+        errors = [r.tracking_error for r in self.runs if r.tracking_error]
+        return errors + ([self.settle_error] if self.settle_error else [])
 
     @property
     def ledger_rows(self) -> int:
         return sum(r.recorded.ledger_rows for r in self.runs)
+
+    def summary(self) -> str:
+        """One line: what the job run did and what failed."""
+        parts = [f"forecast {', '.join(r.target for r in self.runs) or 'nothing'}"]
+        if self.carried:
+            parts.append(f"kept {', '.join(self.carried)} from the interrupted attempt")
+        parts += [f"{t} failed: {type(e).__name__}: {e}" for t, e in self.failures.items()]
+        parts += [f"MLflow: {e}" for e in self.tracking_errors]
+        return "; ".join(parts)
 
 
 def main_job(
@@ -85,41 +109,109 @@ def main_job(
     models: Sequence[str] | None = None,
     period: str | None = None,
     origin: str = "run",
-    job_id: str | None = None,
+    resume: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> JobResult:
-    """Run the job for each target (default: the configured ones); see the module docstring.
+    """Run the job for each target (default: the configured ones) as a new job run
+    (``<origin>:<period or today>:vN``), or resume the interrupted run ``resume``.
 
     A failure to log to MLflow leaves ``tracking_error`` set on that target and the ledger
     rows without a run id (``tracking-catch-up`` logs them later); nothing else is lost.
+
+    Raises:
+        ScheduleError: ``resume`` is unknown, finished, or live in another process.
     """
     t0 = time.perf_counter()
     today = today or date.today()
-    job_id = job_id or f"{origin}-{today.isoformat()}-{uuid.uuid4().hex[:8]}"
+    store = service.job_runs
+    if resume:
+        run = store.take_over(store.get(resume))
+        if run is None:
+            raise ScheduleError(
+                f"job run {resume} is not interrupted (finished, or running in another "
+                "process): nothing to resume"
+            )
+        origin, period = run.kind, run.period
+    else:
+        names = list(targets or service.settings.targets.names)
+        run = store.start(job_of(origin, period or today.isoformat()), origin, names, period)
+    result = JobResult(run.id, [], 0.0)
+    try:
+        _units(service, run, result, today, models, origin, period, progress)
+        _screens(service, result, today, list(run.units()), models)
+    except BaseException as exc:
+        store.finish(run, "failed", f"{type(exc).__name__}: {exc}")
+        raise
+    ok = not result.failures and not result.tracking_errors
+    store.finish(run, "succeeded" if ok else "failed", result.summary())
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _units(
+    service: Service,
+    run: JobRun,
+    result: JobResult,
+    today: date,
+    models: Sequence[str] | None,
+    origin: str,
+    period: str | None,
+    progress: Callable[[str, int, int], None] | None,
+) -> None:
+    from forecasting.jobs.settle import settle_units
+
+    units = run.units()
+    states = service.ledger.unit_states(list(units.values()))
     window = service.settings.backtest.recent_window
-    runs = []
-    for target in targets or service.settings.targets.names:
-        released = service.observations.release_dates(target)
-        end = max(p for p, d in released.items() if d <= today)
-        periods = target_periods("2000-01", end)[-window:]
-        cb = (lambda d, n, t=target: progress(t, d, n)) if progress else None
-        own = models_for(target, models)  # the models of --models this target takes
-        bt = backtest(service, target, str(periods[0]), end, models=own, progress=cb)
-        fc = forecast_release(service, target, today=today, period=period, models=own)
-        recorded = record_forecast(service, fc, origin=origin, job_id=f"{job_id}:{target}")
-        run = TargetRun(target, bt, fc, recorded, tracking_error=recorded.tracking_error)
+    for target, unit in units.items():
+        if unit in states:
+            result.carried[target] = unit
+            continue
+        try:
+            released = service.observations.release_dates(target)
+            end = max(p for p, d in released.items() if d <= today)
+            periods = target_periods("2000-01", end)[-window:]
+            cb = (lambda d, n, t=target: progress(t, d, n)) if progress else None
+            own = models_for(target, models)  # the models of --models this target takes
+            bt = backtest(service, target, str(periods[0]), end, models=own, progress=cb)
+            fc = forecast_release(service, target, today=today, period=period, models=own)
+            recorded = record_forecast(service, fc, origin=origin, job_id=unit)
+        except ForecastingError as exc:
+            if isinstance(exc, ScheduleError):
+                raise
+            result.failures[target] = exc
+            continue
+        target_run = TargetRun(target, bt, fc, recorded, tracking_error=recorded.tracking_error)
         if recorded.run_id is not None:
-            _track(service, run)
-        runs.append(run)
-    result = JobResult(job_id, runs, 0.0, data_status=data_status(service, today))
+            _track(service, target_run)
+        result.runs.append(target_run)
+    if run.attempts > 1:  # what the interrupted attempt left: RUNNING runs, unlogged units
+        from forecasting import tracking
+
+        unsettled = [u for u in result.carried.values() if states[u][1] is None]
+        try:
+            tracking.sweep_dead_runs(service.settings)
+            settle_units(service, unsettled)
+        except TrackingError as exc:
+            result.settle_error = str(exc)
+
+
+def _screens(
+    service: Service,
+    result: JobResult,
+    today: date,
+    targets: Sequence[str],
+    models: Sequence[str] | None,
+) -> None:
+    """What ``forecasting run`` prints under the forecast table: what is overdue, the last
+    release with a consensus, the year's surplus (each extra: a failure is said, not raised)."""
+    result.data_status = data_status(service, today)
     try:
         result.last_release = last_release(service, today=today, targets=targets, models=models)
     except ForecastingError as exc:  # the job's forecasts are recorded; this screen is extra
         result.last_release_error = str(exc)
-    if BALANCE in [r.target for r in runs]:
+    if BALANCE in [r.target for r in result.runs]:
         _surplus(service, result, today)
-    result.seconds = time.perf_counter() - t0
-    return result
 
 
 def _surplus(service: Service, job: JobResult, today: date) -> None:

@@ -30,33 +30,38 @@ def _service(config_path: str | None) -> Service:
 
 
 def pre_release_job(
-    period: str, config_path: str | None = None, today: date | None = None
+    period: str,
+    config_path: str | None = None,
+    today: date | None = None,
+    resume: str | None = None,
 ) -> list[str]:
     """Refit, refresh the recent backtest, forecast ``period`` against the consensus known
     now, record to the ledger and MLflow.
 
-    Running it twice for one release records a second forecast under the next version,
-    ``pre-release:PERIOD:vN`` (ledger job id), and reuses registry versions of the same data.
+    Each run is a new job run ``pre-release:PERIOD:vN`` (the version allocated atomically),
+    its targets' ledger rows under ``pre-release:PERIOD:vN:<target>``; registry versions of
+    the same data are reused. ``resume``: finish the interrupted job run of that id instead
+    (the scheduler does it on start): the targets it recorded are kept, the others forecast.
 
     Raises:
-        TrackingError: MLflow failed; the forecast is in the ledger all the same and
-            :func:`catch_up_tracking` logs it later.
+        TrackingError: MLflow failed; the forecasts are in the ledger all the same and
+            :func:`catch_up_tracking` logs them later.
+        ForecastingError: a target failed (the others were forecast and recorded).
     """
     from forecasting.jobs.main import main_job
 
     svc = _service(config_path)
-    prefix = f"pre-release:{period}:v"
-    version = len(svc.ledger.jobs(prefix)) // len(svc.settings.targets.names) + 1
-    job = main_job(
-        svc, today=today, period=period, origin="pre-release", job_id=f"{prefix}{version}"
-    )
+    job = main_job(svc, today=today, period=period, origin="pre-release", resume=resume)
+    if job.failures:
+        target, first = next(iter(job.failures.items()))
+        raise type(first)(f"{job.job_id}: {job.summary()}") from first
     if job.data_status is not None:
         from forecasting.jobs.inbox import log_overdue
 
         log_overdue(svc.settings, f"pre-release:{period}", job.data_status.summary())
     if job.tracking_errors:
         raise TrackingError(
-            f"forecast for {period} is in the ledger; MLflow logging failed "
+            f"{job.job_id}: the forecast for {period} is in the ledger; MLflow logging failed "
             f"and will be retried: {job.tracking_errors[0]}"
         )
     return [r.run_id or "" for r in job.runs]
@@ -97,20 +102,14 @@ def missed_releases(service: Service) -> list[str]:
 
 
 def catch_up_tracking(config_path: str | None = None) -> int:
-    """Log to MLflow every ledger job that has no run yet (MLflow was unreachable when it ran):
-    one run per job with the ledger rows, tagged like the original. Returns jobs caught up.
+    """Log to MLflow every ledger unit that has no run yet (MLflow was unreachable, or the
+    process was killed), once: see :func:`forecasting.jobs.settle.catch_up`. Returns the
+    units given a run (a new one or the finished one found).
 
     Raises:
         TrackingError: MLflow is still unreachable (the next run tries again).
     """
-    from forecasting import tracking
+    from forecasting.jobs.settle import catch_up
 
-    svc = _service(config_path)
-    done = 0
-    ledger = svc.ledger.frame()
-    unlogged = ledger[ledger["mlflow_run_id"].isna()]
-    for job_id, rows in unlogged.groupby("job_id", sort=False):
-        run_id = tracking.log_catch_up(svc.settings, str(job_id), rows)
-        svc.ledger.attach_run(str(job_id), run_id)
-        done += 1
-    return done
+    done = catch_up(_service(config_path))
+    return len(done.logged) + len(done.found)

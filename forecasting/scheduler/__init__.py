@@ -7,14 +7,16 @@ Public surface::
     build_scheduler(settings)                    a scheduler on the persistent job store
     install_jobs / refresh_calendar_jobs         add jobs with replace_existing
     serve(settings, functions, on_started=...)   the ``schedule start`` process
-    SchedulerLock                                one scheduler per store (fcntl.flock)
+    SchedulerLock                                one scheduler per database (store lock)
+    recover(scheduler, settings, now, ...)       on start: resume/retry interrupted jobs
     EventLog                                     JSON-lines job events (state_dir/scheduler.log)
     stored_jobs(engine, timezone)                read the job store without a scheduler
     run_job(...)                                 the dispatcher every job calls
 """
 
 from forecasting.scheduler.event_log import EVENTS, EventLog, event_log_path
-from forecasting.scheduler.lock import SchedulerLock, lock_path, masked_url
+from forecasting.scheduler.lock import SCHEDULER_LOCK, SchedulerLock
+from forecasting.scheduler.recovery import recover
 from forecasting.scheduler.runner import activate, active_scheduler, deactivate, run_job
 from forecasting.scheduler.runtime import (
     SHUTDOWN_TIMEOUT_SECONDS,
@@ -34,10 +36,12 @@ from forecasting.scheduler.specs import (
     TRACKING_CATCH_UP_ID,
     JobFunctions,
     JobSpec,
+    catch_up_now_spec,
     jobs_for_calendar,
     post_release_fire_time,
     pre_release_fire_time,
     recurring_specs,
+    resume_spec,
     retry_spec,
     spec_for_job_id,
 )
@@ -45,6 +49,7 @@ from forecasting.scheduler.store import (
     JOBS_TABLE,
     StoredJob,
     fired_job_ids,
+    fired_jobs,
     scheduler_engine,
     stored_jobs,
 )
@@ -59,6 +64,7 @@ __all__ = [
     "JOBS_TABLE",
     "JobFunctions",
     "JobSpec",
+    "SCHEDULER_LOCK",
     "SHUTDOWN_TIMEOUT_SECONDS",
     "SchedulerLock",
     "StartedScheduler",
@@ -67,19 +73,21 @@ __all__ = [
     "activate",
     "active_scheduler",
     "build_scheduler",
+    "catch_up_now_spec",
     "deactivate",
     "derive_jobs",
     "event_log_path",
     "fired_job_ids",
+    "fired_jobs",
     "install_jobs",
     "job_options",
     "jobs_for_calendar",
-    "lock_path",
-    "masked_url",
     "post_release_fire_time",
     "pre_release_fire_time",
+    "recover",
     "recurring_specs",
     "refresh_calendar_jobs",
+    "resume_spec",
     "retry_spec",
     "run_job",
     "scheduler_engine",

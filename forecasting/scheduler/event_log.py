@@ -8,11 +8,16 @@ one of :data:`EVENTS`:
 - ``succeeded`` / ``failed``: the job function returned / raised (detail: the error);
 - ``retry``: a post-release found no actual yet; detail says when it tries again;
 - ``missed``: a fire time passed beyond the misfire grace, a run was skipped because the job
-  was still running (``max_instances=1``), or a post-release passed its deadline;
+  was still running (``max_instances=1``), a post-release passed its deadline, or an
+  interrupted job run was given up (beyond its grace, or not a scheduled job);
 - ``imported`` / ``rejected``: the ``data-inbox`` job took one file (detail: what it held and
   where it went, or its first errors);
 - ``scored``: a post-release scoring the inbox started at once for a newly released period;
-- ``overdue``: the one-line summary of the data that is due but not in the store.
+- ``overdue``: the one-line summary of the data that is due but not in the store;
+- ``resumed``: on start, the scheduler found a job run interrupted (its process killed) and
+  runs it again to finish it (detail: what it had recorded, what is left).
+
+Every detail is masked (:func:`~forecasting.masking.mask_secrets`): no password reaches the log.
 
 Scheduler life-cycle lines (``scheduler-started``, ``scheduler-stopped``) use the same format.
 """
@@ -25,6 +30,8 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
+
+from forecasting.masking import mask_secrets
 
 __all__ = ["EVENTS", "Event", "EventLog", "event_log_path"]
 
@@ -39,6 +46,7 @@ Event = Literal[
     "rejected",
     "scored",
     "overdue",
+    "resumed",
     "scheduler-started",
     "scheduler-stopped",
 ]
@@ -67,7 +75,7 @@ class EventLog:
             "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "event": event,
             "job_id": job_id,
-            "detail": detail,
+            "detail": mask_secrets(detail),
         }
         line = json.dumps(record, ensure_ascii=False)
         with _lock:

@@ -1,112 +1,80 @@
-"""One scheduler per store: an OS file lock (``fcntl.flock``) keyed by the database URL.
+"""One scheduler per database, whatever the URL's spelling.
 
 APScheduler 3.x job stores cannot be shared between running schedulers: two processes would
-both pick up a due job and run it twice. ``schedule start`` therefore takes an exclusive,
-non-blocking ``flock`` on ``<state_dir>/scheduler-<hash of the database URL>.lock`` and holds
-it for its lifetime. The kernel drops the lock when the process exits for any reason (clean
-stop, crash, ``kill -9``), so a crashed scheduler never leaves it stuck; the file itself stays
-and only records who held it last (pid, start time, store) for the refusal message.
+both pick up a due job and run it twice. ``schedule start`` therefore holds the store lock
+``scheduler`` (:class:`~forecasting.store_locks.StoreLock`) for its lifetime, keyed on the
+database itself:
 
-Scope: processes on one host sharing ``state_dir``. That covers the default SQLite store (a
-file on that host). A PostgreSQL store reached from several hosts needs a database lease
-instead (a row with holder, heartbeat and expiry); run one scheduler host until then.
+- SQLite: ``flock`` on ``<real path of the database file>.locks/scheduler.lock``, so
+  ``sqlite:///.state/../.state/forecasting.db``, a symlink to the file or another project
+  folder's configuration naming the same file all meet the same lock;
+- PostgreSQL: a session-level advisory lock on a dedicated connection to the store, seen from
+  every host (the server drops it when the session ends: process killed, host gone).
+
+Either way the lock goes with the process, whatever ends it (clean stop, crash, ``kill -9``),
+so it never stays stuck; the refusal names the holder (pid, host, since when).
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import os
-from datetime import UTC, datetime
+import socket
 from pathlib import Path
 from types import TracebackType
-from typing import IO
 
 from forecasting.errors import ScheduleError
+from forecasting.masking import mask_url
+from forecasting.store_locks import StoreLock
 
-__all__ = ["SchedulerLock", "lock_path", "masked_url"]
+__all__ = ["SCHEDULER_LOCK", "SchedulerLock"]
 
-
-def masked_url(url: str) -> str:
-    """The database URL with any password hidden (safe to print and log)."""
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - any unparsable URL is shown as its scheme only
-        return url.split("://", 1)[0] + "://…"
-
-
-def lock_path(state_dir: Path, database_url: str) -> Path:
-    """The lock file for a store: one per database URL."""
-    digest = hashlib.sha256(database_url.encode("utf-8")).hexdigest()[:16]
-    return Path(state_dir) / f"scheduler-{digest}.lock"
+SCHEDULER_LOCK = "scheduler"
 
 
 class SchedulerLock:
-    """Exclusive, process-lifetime lock on a job store; a context manager.
+    """Exclusive, process-lifetime lock on a store's scheduler; a context manager.
 
     Raises:
         ScheduleError: from :meth:`acquire` when another process holds the lock.
+        StoreError: the lock cannot be taken at all (folder not writable, server down).
     """
 
-    def __init__(self, state_dir: Path, database_url: str) -> None:
-        self.path = lock_path(state_dir, database_url)
+    def __init__(self, database_url: str) -> None:
         self.database_url = database_url
-        self._file: IO[str] | None = None
+        self._lock = StoreLock(database_url, SCHEDULER_LOCK)
+
+    @property
+    def path(self) -> Path | None:
+        """The lock file (SQLite), else ``None``."""
+        return self._lock.path
+
+    @property
+    def where(self) -> str:
+        return self._lock.where
 
     def try_acquire(self) -> bool:
         """Take the lock if free; ``False`` when another process holds it."""
-        if self._file is not None:
-            return True
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            return False
-        handle.seek(0)
-        handle.truncate()
-        handle.write(
-            f"pid={os.getpid()}\nstarted={datetime.now(UTC).isoformat(timespec='seconds')}\n"
-            f"store={masked_url(self.database_url)}\n"
-        )
-        handle.flush()
-        self._file = handle
-        return True
+        return self._lock.try_acquire(f"scheduler pid={os.getpid()} host={socket.gethostname()}")
 
     def acquire(self) -> SchedulerLock:
         if not self.try_acquire():
             raise ScheduleError(
-                f"another scheduler is already running on {masked_url(self.database_url)} "
-                f"({self.holder() or 'holder unknown'}); lock file {self.path}. "
-                "Stop it first (SIGINT/SIGTERM); one scheduler per store."
+                f"another scheduler is already running on {mask_url(self.database_url)} "
+                f"({self.holder() or 'holder unknown'}; {self.where}). "
+                "Stop it first (SIGINT/SIGTERM); one scheduler per database."
             )
         return self
 
+    def check(self) -> bool:
+        """Whether the lock is still held (a PostgreSQL session can be lost)."""
+        return self._lock.check()
+
     def release(self) -> None:
-        if self._file is None:
-            return
-        try:
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
-        finally:
-            self._file.close()
-            self._file = None
+        self._lock.release()
 
     def holder(self) -> str:
-        """Who holds (or last held) the lock, as recorded in the file."""
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except OSError:
-            return ""
-        fields = dict(
-            line.split("=", 1) for line in text.splitlines() if "=" in line and line.strip()
-        )
-        parts = [f"pid {fields['pid']}" if "pid" in fields else ""]
-        if "started" in fields:
-            parts.append(f"since {fields['started']}")
-        return " ".join(p for p in parts if p)
+        """Who holds (or last held) the lock: pid, host, since when."""
+        return self._lock.holder()
 
     def __enter__(self) -> SchedulerLock:
         return self.acquire()

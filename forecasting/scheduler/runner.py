@@ -102,8 +102,11 @@ def run_job(
     functions: dict[str, str] | None = None,
     period: str | None = None,
     deadline: str | None = None,
+    resume: str | None = None,
 ) -> str:
     """Run one job now; the function every stored job calls. Returns an outcome string.
+
+    ``resume`` (a pre-release): the interrupted job run to finish.
 
     Raises whatever the job function raises (but :class:`NotReleasedError` for post-release).
     """
@@ -111,9 +114,12 @@ def run_job(
     refs = JobFunctions(**functions) if functions else JobFunctions()
     log = EventLog.for_state_dir(settings.service.state_dir)
     now = datetime.now(ZoneInfo(settings.schedule.timezone))
-    log.write("started", job_id, f"{kind}" + (f" {period}" if period else ""))
+    detail = f"{kind}" + (f" {period}" if period else "")
+    detail += f"; resuming {resume}" if resume else ""
+    log.write("started", job_id, detail)
     if kind == "pre-release":
-        resolve(refs.pre_release)(period=period, config_path=config_path)
+        extra = {"resume": resume} if resume else {}
+        resolve(refs.pre_release)(period=period, config_path=config_path, **extra)
         return DONE
     if kind == "post-release":
         if period is None or deadline is None:

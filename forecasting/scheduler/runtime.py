@@ -19,6 +19,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,9 +28,11 @@ from zoneinfo import ZoneInfo
 from apscheduler import events as ev
 
 from forecasting.config import Settings
+from forecasting.errors import ScheduleError
 from forecasting.scheduler import runner
 from forecasting.scheduler.event_log import EventLog
 from forecasting.scheduler.lock import SchedulerLock
+from forecasting.scheduler.recovery import recover
 from forecasting.scheduler.specs import (
     DISPATCHER,
     JobFunctions,
@@ -57,6 +60,8 @@ __all__ = [
 
 #: How long a stop waits for a running job before abandoning it.
 SHUTDOWN_TIMEOUT_SECONDS = 60.0
+#: How often the running scheduler checks that it still holds its store lock.
+LOCK_CHECK_SECONDS = 30.0
 _EXECUTOR_WORKERS = 2
 
 
@@ -250,7 +255,10 @@ def serve(
     """Run the scheduler in this process until SIGINT/SIGTERM.
 
     Takes the store lock (:class:`ScheduleError` if another scheduler holds it), installs the
-    jobs derived at start, then waits. A stop calls ``shutdown(wait=True)`` in a helper thread:
+    jobs derived at start, recovers what a killed scheduler left (:func:`recover`: resumes
+    interrupted pre-release runs, runs a fired one that never started, catches up), then
+    waits; a scheduler that loses its lock (a PostgreSQL session gone) stops with
+    :class:`ScheduleError`. A stop calls ``shutdown(wait=True)`` in a helper thread:
     a running job finishes within ``shutdown_timeout`` seconds or is abandoned (what it
     committed stays; an open transaction rolls back). Returns ``True`` on a clean stop,
     ``False`` when a job was abandoned (the caller should then exit without waiting for it).
@@ -259,7 +267,7 @@ def serve(
         level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
     clock = now or (lambda: datetime.now(ZoneInfo(settings.schedule.timezone)))
-    lock = SchedulerLock(settings.service.state_dir, settings.service.database_url).acquire()
+    lock = SchedulerLock(settings.service.database_url).acquire()
     log = EventLog.for_state_dir(settings.service.state_dir)
     stop = threading.Event()
     previous = {
@@ -270,12 +278,21 @@ def serve(
         scheduler = build_scheduler(settings, event_log=log)
         scheduler.start(paused=True)
         refresh_calendar_jobs(scheduler, settings, clock(), functions)
+        recover(scheduler, settings, clock(), functions, log)
         count = len(scheduler.get_jobs())
         scheduler.resume()
-        log.write("scheduler-started", None, f"pid {os.getpid()}; {count} jobs; lock {lock.path}")
+        log.write("scheduler-started", None, f"pid {os.getpid()}; {count} jobs; {lock.where}")
         on_started(StartedScheduler(scheduler, lock, count))
+        checked = time.monotonic()
         while not stop.wait(0.5):
-            pass
+            if time.monotonic() - checked >= LOCK_CHECK_SECONDS:
+                checked = time.monotonic()
+                if not lock.check():
+                    _shutdown(scheduler, shutdown_timeout, log)
+                    raise ScheduleError(
+                        "the scheduler lost its lock on the store (the connection to the "
+                        "database was lost) and stopped, so that another can take over"
+                    )
         return _shutdown(scheduler, shutdown_timeout, log)
     finally:
         for sig, handler in previous.items():

@@ -7,6 +7,9 @@ replaces a job instead of adding a second one:
 ``pre-release:YYYY-MM``        release date − ``pre_release_days`` at ``pre_release_time``
 ``post-release:YYYY-MM``       release date at ``post_release_time``
 ``post-release:YYYY-MM:retry`` one-off, an hour after a post-release found no actual yet
+``pre-release:YYYY-MM:resume`` one-off, on start: finish an interrupted pre-release run (or
+                               run one that fired but never started)
+``tracking-catch-up:now``      one-off, on start: catch up what interrupted runs left
 ``calendar-refresh``           daily at :data:`CALENDAR_REFRESH_AT`
 ``tracking-catch-up``          hourly at minute :data:`TRACKING_CATCH_UP_MINUTE`
 ``data-inbox``                 every :data:`DATA_INBOX_EVERY_MINUTES` minutes
@@ -52,7 +55,9 @@ __all__ = [
     "jobs_for_calendar",
     "post_release_fire_time",
     "pre_release_fire_time",
+    "catch_up_now_spec",
     "recurring_specs",
+    "resume_spec",
     "retry_spec",
     "spec_for_job_id",
 ]
@@ -311,6 +316,36 @@ def retry_spec(
         settings,
         functions,
         {"period": period, "deadline": deadline},
+        fire_time=at.astimezone(ZoneInfo(settings.schedule.timezone)),
+    )
+
+
+def resume_spec(
+    period: str,
+    run_id: str | None,
+    at: datetime,
+    settings: Settings,
+    functions: JobFunctions,
+) -> JobSpec:
+    """The one-off ``pre-release:PERIOD:resume`` job at ``at``: resume job run ``run_id``
+    (``None``: a new run, for a pre-release that fired but never started)."""
+    return _spec(
+        f"pre-release:{period}:resume",
+        "pre-release",
+        settings,
+        functions,
+        {"period": period, **({"resume": run_id} if run_id else {})},
+        fire_time=at.astimezone(ZoneInfo(settings.schedule.timezone)),
+    )
+
+
+def catch_up_now_spec(at: datetime, settings: Settings, functions: JobFunctions) -> JobSpec:
+    """A one-off tracking catch-up at ``at`` (``tracking-catch-up:now``)."""
+    return _spec(
+        f"{TRACKING_CATCH_UP_ID}:now",
+        "tracking-catch-up",
+        settings,
+        functions,
         fire_time=at.astimezone(ZoneInfo(settings.schedule.timezone)),
     )
 

@@ -24,6 +24,7 @@ __all__ = [
     "StoredJob",
     "ensure_tables",
     "fired_job_ids",
+    "fired_jobs",
     "record_fired",
     "scheduler_engine",
     "stored_jobs",
@@ -68,6 +69,19 @@ def record_fired(engine: Engine, job_id: str, fire_time: datetime | None, outcom
                 recorded_at=datetime.now(UTC),
             )
         )
+
+
+def fired_jobs(engine: Engine, timezone: str) -> list[tuple[str, datetime | None, str]]:
+    """``(job id, fire time, outcome)`` of the one-off jobs fired or missed (a fire time
+    stored without zone, as SQLite does, is in the schedule's ``timezone``)."""
+    tz = ZoneInfo(timezone)
+    c = fired_table.c
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(c.job_id, c.fire_time, c.outcome)).all()
+    return [
+        (j, t.replace(tzinfo=tz) if t is not None and t.tzinfo is None else t, o)
+        for j, t, o in rows
+    ]
 
 
 def fired_job_ids(engine: Engine) -> set[str]:

@@ -12,6 +12,8 @@ so that callers record the work elsewhere first and catch the logging up later.
 ``log_score(settings, result)``        a released period's forecasts scored
 ``log_surplus(settings, projection)``  the year's surplus, with the cumulative chart
 ``log_catch_up(settings, job, rows)``  a ledger job logged after an MLflow outage
+``settle_unit(settings, unit, rows)``  a ledger unit's one run (found finished, or caught up)
+``sweep_dead_runs(settings)``          end the runs that killed processes left RUNNING
 ``register_published(...)``            every model as published; the champion alias
 ``load_registered(settings, target)``  a registered model back, as a pyfunc
 =====================================  ==================================================
@@ -40,6 +42,7 @@ from forecasting.tracking.runs import (
     log_forecast,
 )
 from forecasting.tracking.scores import log_compare, log_score
+from forecasting.tracking.settle import settle_unit, sweep_dead_runs
 from forecasting.tracking.surplus import log_surplus
 
 __all__ = [
@@ -62,4 +65,6 @@ __all__ = [
     "register_published",
     "registered_model_name",
     "run_name",
+    "settle_unit",
+    "sweep_dead_runs",
 ]

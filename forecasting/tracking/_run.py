@@ -1,5 +1,11 @@
 """One MLflow run being written (batched params, metrics and tags; artifacts from a temp
-folder; never left RUNNING), and the metric sets runs share."""
+folder; never left RUNNING), and the metric sets runs share.
+
+Every run is created with its writer's tags (:func:`~forecasting.tracking._store.owner_tags`:
+the process lease of the process writing it) and the tags the caller knows at once (a
+forecast's ``job_id``), so that a run whose process is killed before it finishes can be found
+and ended by :mod:`forecasting.tracking.settle`. :data:`OPEN_RUNS` holds the runs this process
+is writing now."""
 
 from __future__ import annotations
 
@@ -12,9 +18,19 @@ from typing import Any
 
 import pandas as pd
 
-from forecasting.tracking._store import param_text
+from forecasting.tracking._store import current_owner_tags, param_text
 
-__all__ = ["ACCURACY_METRICS", "BOARD_METRICS", "Run", "board_metrics", "headline_model"]
+__all__ = [
+    "ACCURACY_METRICS",
+    "BOARD_METRICS",
+    "OPEN_RUNS",
+    "Run",
+    "board_metrics",
+    "headline_model",
+]
+
+#: ids of the runs this process is writing now (the others it created are finished or stale)
+OPEN_RUNS: set[str] = set()
 
 #: the comparison with the consensus, per model, as MLflow metrics
 BOARD_METRICS = ("mae_ratio", "win_rate", "direction_hit", "brier")
@@ -25,11 +41,21 @@ ACCURACY_METRICS = ("n", "failed", "mae", "rmse", "bias", "cov80", "cov95")
 class Run:
     """One run being written: batches of params, metrics and tags, then its artifacts."""
 
-    def __init__(self, client: Any, exp: str, name: str, parent: str | None = None) -> None:
-        tags = {"mlflow.parentRunId": parent} if parent else {}
+    def __init__(
+        self,
+        client: Any,
+        exp: str,
+        name: str,
+        parent: str | None = None,
+        tags: Mapping[str, Any] | None = None,
+    ) -> None:
+        first = {**current_owner_tags(), **{k: str(v) for k, v in (tags or {}).items()}}
+        if parent:
+            first["mlflow.parentRunId"] = parent
         self.client = client
         self.name = name
-        self.id = client.create_run(exp, run_name=name, tags=tags).info.run_id
+        self.id = client.create_run(exp, run_name=name, tags=first).info.run_id
+        OPEN_RUNS.add(self.id)
         self.tmp = Path(tempfile.mkdtemp(prefix="run-"))
 
     def log(
@@ -76,6 +102,8 @@ class Run:
             except Exception:  # noqa: BLE001 - the original error is the one to report
                 if exc_type is None:
                     raise
+            finally:
+                OPEN_RUNS.discard(self.id)
 
 
 def _finite(v: Any) -> bool:

@@ -3,6 +3,8 @@ and the mapping of MLflow's failures to :class:`~forecasting.errors.TrackingErro
 
 from __future__ import annotations
 
+import contextvars
+import hashlib
 import os
 import subprocess
 from collections.abc import Iterator
@@ -18,7 +20,10 @@ from forecasting.masking import mask_secrets
 __all__ = [
     "EXPERIMENT_KIND",
     "EXPERIMENT_KIND_TAG",
+    "STORE_TAG",
+    "WRITER_TAG",
     "connected",
+    "current_owner_tags",
     "experiment_id",
     "experiment_name",
     "git_commit",
@@ -38,7 +43,40 @@ os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
 os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
 # No usage telemetry leaves the machine unless the user turns it on.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+# MLflow prints "View run ... at: <tracking URI>" on stdout when a run ends on a tracking
+# server: the URI's password with it, and into `--json` output. Always off.
+os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] = "true"
 _URI_VARIABLES = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
+#: the process lease of the process that writes a run (forecasting.store_locks)
+WRITER_TAG = "forecasting.writer"
+#: which service store that lease lives in (a digest of the database's identity)
+STORE_TAG = "forecasting.store"
+_owner: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "owner", default=None
+)
+
+
+def owner_tags(settings: Settings) -> dict[str, str]:
+    """The tags naming this process as a run's writer (empty if the store's lock folder
+    cannot be written: such runs cannot be told apart from a live writer's)."""
+    from forecasting.errors import StoreError
+    from forecasting.store_locks import process_lease, store_identity
+
+    url = settings.service.database_url
+    try:
+        lease = process_lease(url)
+    except StoreError:
+        return {}
+    return {WRITER_TAG: lease.name, STORE_TAG: store_digest(store_identity(url))}
+
+
+def store_digest(identity: str) -> str:
+    return hashlib.sha256(identity.encode()).hexdigest()[:16]
+
+
+def current_owner_tags() -> dict[str, str]:
+    """The writer tags of the :func:`connected` block being run (empty outside one)."""
+    return dict(_owner.get() or {})
 
 
 def experiment_name(settings: Settings, target: str) -> str:
@@ -110,6 +148,7 @@ def connected(settings: Settings) -> Iterator[Any]:
     saved = {k: os.environ.get(k) for k in _URI_VARIABLES}
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
+    token = _owner.set(owner_tags(settings))
     try:
         yield mlflow
     except TrackingError:
@@ -121,6 +160,7 @@ def connected(settings: Settings) -> Iterator[Any]:
             raise _failure(uri, exc) from exc
         raise
     finally:
+        _owner.reset(token)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -19,7 +19,14 @@ import pandas as pd
 
 from forecasting.config import Settings
 from forecasting.errors import TrackingError
-from forecasting.tracking._store import connected, experiment_id, registered_model_name, run_name
+from forecasting.tracking._run import OPEN_RUNS
+from forecasting.tracking._store import (
+    connected,
+    current_owner_tags,
+    experiment_id,
+    registered_model_name,
+    run_name,
+)
 
 __all__ = ["CHAMPION", "Registration", "load_registered", "register_published"]
 
@@ -89,7 +96,9 @@ def register_published(
                     run_name=run_name("register", fc.target, fc.period, fc.as_of) + f" · {alias}",
                     nested=parent_run_id is not None,
                     parent_run_id=parent_run_id,
+                    tags={"kind": "registered-model", **current_owner_tags()},
                 )
+                OPEN_RUNS.add(run.info.run_id)
                 with run, contextlib.redirect_stderr(io.StringIO()):
                     mlflow.set_tags({"kind": "registered-model", **tags})
                     if alias in recent.index:
@@ -102,6 +111,7 @@ def register_published(
                         registered_model_name=name,
                         await_registration_for=0,
                     )
+                OPEN_RUNS.discard(run.info.run_id)
                 version = str(info.registered_model_version)
                 client.update_model_version(name, version, description=_description(fc, alias))
             for k, v in tags.items():

@@ -131,10 +131,13 @@ def log_forecast(
             "model_minus_consensus": ens["model_minus_consensus"],
             "p_beat": ens["p_beat"],
         }
+    tags = forecast_tags(kind, job_id, fc.target, fc.period, fc.as_of, fc.consensus)
+    tags |= {"look_back": str(fc.look_back).lower()}
     with connected(settings) as mlflow:
         client = mlflow.MlflowClient()
         exp = experiment_id(mlflow, settings, fc.target)
-        with Run(client, exp, run_name(kind, fc.target, fc.period, fc.as_of), parent_run_id) as run:
+        name = run_name(kind, fc.target, fc.period, fc.as_of)
+        with Run(client, exp, name, parent_run_id, tags=tags) as run:
             run.log(
                 params={
                     "target": fc.target,
@@ -149,8 +152,6 @@ def log_forecast(
                     **({"ensemble_centred_on": fc.centred_on} if fc.centred_on else {}),
                 },
                 metrics={**head, **(extra_metrics or {}), "ledger_rows": ledger_rows},
-                tags=forecast_tags(kind, job_id, fc.target, fc.period, fc.as_of, fc.consensus)
-                | {"look_back": str(fc.look_back).lower()},
             )
             run.table("forecast.csv", fc.rows)
             run.table("path.csv", fc.path)
@@ -208,17 +209,16 @@ def log_catch_up(settings: Settings, job_id: str, rows: pd.DataFrame) -> str:
     metrics = {}
     if not ens.empty:
         metrics = {k: ens[k].iloc[0] for k in ("yhat", "yhat_lo_80", "yhat_hi_80")}
+    tags = forecast_tags("forecast", job_id, target, period, as_of, rows["consensus"].iloc[0])
+    tags |= {"caught_up": "true"}
     with connected(settings) as mlflow:
         client = mlflow.MlflowClient()
         exp = experiment_id(mlflow, settings, target)
-        with Run(client, exp, run_name("forecast", target, period, as_of) + " (caught up)") as run:
+        name = run_name("forecast", target, period, as_of) + " (caught up)"
+        with Run(client, exp, name, tags=tags) as run:
             run.log(
                 params={"target": target, "period": period, "as_of": as_of},
                 metrics=metrics,
-                tags=forecast_tags(
-                    "forecast", job_id, target, period, as_of, rows["consensus"].iloc[0]
-                )
-                | {"caught_up": "true"},
             )
             run.table("forecast.csv", rows)
         return run.id

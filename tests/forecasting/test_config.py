@@ -19,7 +19,7 @@ def _write(project: Path, old: str, new: str) -> Path:
 def test_defaults_resolve_under_the_project_root(settings, project: Path) -> None:
     assert settings.service.database_url == f"sqlite:///{(project / '.state/forecasting.db')}"
     assert settings.mlflow.tracking_uri == f"sqlite:///{(project / 'mlruns/mlflow.db')}"
-    assert settings.targets.names == ("exports_yoy", "imports_yoy")
+    assert settings.targets.names == ("exports_yoy", "imports_yoy", "balance_usd_bn")
     assert settings.schedule.timezone == "Asia/Shanghai"
     with pytest.raises(AttributeError):
         settings.backtest.jobs = 3  # frozen
@@ -39,7 +39,11 @@ def test_environment_overrides(project: Path, monkeypatch: pytest.MonkeyPatch) -
         ("jobs = 2", "jobs = 0", "backtest.jobs must be >= 1"),
         ("jobs = 2", "jobz = 2", "unknown key(s) ['jobz'] in [backtest]"),
         ('timezone = "Asia/Shanghai"', 'timezone = "Mars/Base"', "schedule.timezone"),
-        ('names = ["exports_yoy", "imports_yoy"]', 'names = ["gdp"]', "unknown target 'gdp'"),
+        (
+            'names = ["exports_yoy", "imports_yoy", "balance_usd_bn"]',
+            'names = ["gdp"]',
+            "unknown target 'gdp'",
+        ),
         ('"naive", "arima"', '"naive", "nosuch"', "unknown model 'nosuch'"),
         ('pre_release_time = "09:00"', 'pre_release_time = "9am"', "must be HH:MM"),
         ('pre_release_time = "09:00"', 'pre_release_time = "0900"', "must be HH:MM"),

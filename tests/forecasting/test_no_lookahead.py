@@ -12,9 +12,15 @@ from hypothesis import strategies as st
 
 from forecasting.origin import member_forecasts
 from forecasting.snapshot_loader import SNAPSHOT_OBSERVATIONS, snapshot_path
-from models.registry import MODEL_PATHS, model_class
+from models.registry import MODEL_PATHS, is_cross_target, model_class
 
-FITTED = [a for a in MODEL_PATHS if not getattr(model_class(a), "combines", False)]
+FITTED = [
+    a
+    for a in MODEL_PATHS
+    if not getattr(model_class(a), "combines", False)
+    and not is_cross_target(a)
+    and model_class(a).takes("yoy")
+]
 UNIVARIATE = [a for a in FITTED if not model_class(a).supports_exog]
 
 

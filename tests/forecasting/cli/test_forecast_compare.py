@@ -16,7 +16,7 @@ def test_forecast_records_the_ledger_and_the_run_at_once(fast_project: Path, cli
     out = json.loads(res.stdout)
     assert out["target"] == "exports_yoy" and out["ensemble"]["model"] == "ensemble"
     assert out["missing_periods"][0] == "2026-09" and not out["look_back"]
-    assert out["ledger_job_id"].startswith("forecast-") and out["ledger_rows"] == 5
+    assert out["ledger_job_id"] == "forecast:2026-11:v1:exports_yoy" and out["ledger_rows"] == 5
     from forecasting.config import load_settings
     from forecasting.service import open_service
 

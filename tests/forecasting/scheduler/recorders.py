@@ -27,7 +27,7 @@ def calls(root: Path) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
 
 
-def pre_release_job(period: str, config_path: str | None = None) -> None:
+def pre_release_job(period: str, config_path: str | None = None, resume: str | None = None) -> None:
     if (_root(config_path) / "explode").exists():
         _record(config_path, f"pre_release_job {period} raised")
         raise RuntimeError(f"boom while forecasting {period}")

@@ -64,11 +64,21 @@ def test_second_instance_is_refused_and_the_lock_is_released(sched_project: Path
     try:
         line = _wait_started(first)
         assert re.search(r"scheduler started: \d+ jobs", line), line
-        assert "lock " in line and ".state/scheduler-" in line
+        assert "lock file " in line and ".state/forecasting.db.locks/scheduler.lock" in line
         second = run_cli("schedule", "start")
         assert second.returncode == 6  # ScheduleError
         assert "another scheduler is already running" in second.stderr
         assert f"pid {first.pid}" in second.stderr
+        # the same database spelled otherwise: through '..', and through a symlinked folder
+        (sched_project / "elsewhere").symlink_to(sched_project / ".state")
+        for url in (
+            f"sqlite:///{sched_project}/.state/../.state/forecasting.db",
+            f"sqlite:///{sched_project}/elsewhere/forecasting.db",
+        ):
+            other = run_cli("schedule", "start", env_extra={"FORECASTING_DATABASE_URL": url})
+            assert other.returncode == 6, other.stderr
+            assert f"pid {first.pid}" in other.stderr and "Traceback" not in other.stderr
+            assert len(other.stderr.strip().splitlines()) == 1
     finally:
         code, out, err = _stop(first)
     assert code == 0 and "scheduler stopped" in out

@@ -124,6 +124,37 @@ def test_the_store_keeps_derived_levels_marked_as_derived(service) -> None:
     assert list(at["source"]) == ["a report"]
 
 
+def test_a_balance_disagreement_is_told_once_not_on_every_refresh(service) -> None:
+    from forecasting.derived import refresh_derived_levels
+
+    def add(series: str, value: float) -> None:
+        service.observations.add_frame(
+            pd.DataFrame(
+                [
+                    {
+                        "series": series,
+                        "period": "2026-09",
+                        "value": value,
+                        "released": "2026-10-13",
+                        "source": "a report",
+                    }
+                ]
+            ),
+            today=date(2026, 11, 29),
+            where="test",
+        )
+
+    # the bundled 2019-05 disagreement was told when the store was first loaded
+    add("exports_usd_bn", 300.0)
+    assert refresh_derived_levels(service.engine) == []
+    add("imports_usd_bn", 200.0)
+    add("balance_usd_bn", 90.0)  # 300 - 200 = 100, not 90
+    told = refresh_derived_levels(service.engine)
+    assert len(told) == 1 and told[0].startswith("2026-09: balance 90")
+    add("kr_exports_yoy", 1.0)  # the stated figures change; the disagreement stays
+    assert refresh_derived_levels(service.engine) == []
+
+
 def test_the_year_surplus_from_the_store(service) -> None:
     full = surplus(service, year=2025, as_of=date(2026, 12, 1))
     assert full.complete and full.released_sum == pytest.approx(1194.2, abs=0.05)
