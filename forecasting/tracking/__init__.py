@@ -7,6 +7,8 @@ so that callers record the work elsewhere first and catch the logging up later.
 
 =====================================  ==================================================
 ``log_backtest(settings, result)``     a backtest: parent run, a child run per model
+                                       (pictures of the ensemble and the champion;
+                                       ``plots="all"``: every model's)
 ``log_forecast(settings, result)``     a forecast: headline metrics, rows, fan chart
 ``log_compare(settings, result)``      a comparison with the consensus: the scoreboard
 ``log_score(settings, result)``        a released period's forecasts scored
@@ -35,11 +37,13 @@ from forecasting.tracking.registry import (
     register_published,
 )
 from forecasting.tracking.runs import (
+    PLOTS,
     fan_chart,
     forecast_tags,
     log_backtest,
     log_catch_up,
     log_forecast,
+    plotted_models,
 )
 from forecasting.tracking.scores import log_compare, log_score
 from forecasting.tracking.settle import settle_unit, sweep_dead_runs
@@ -49,6 +53,7 @@ __all__ = [
     "CHAMPION",
     "EXPERIMENT_KIND",
     "EXPERIMENT_KIND_TAG",
+    "PLOTS",
     "Registration",
     "experiment_name",
     "fan_chart",
@@ -61,6 +66,7 @@ __all__ = [
     "log_forecast",
     "log_score",
     "log_surplus",
+    "plotted_models",
     "predict_registered",
     "register_published",
     "registered_model_name",
