@@ -93,14 +93,24 @@ def backtest_origins(observations: pd.DataFrame, target: str, start: str, end: s
 _WORKER_OBS: pd.DataFrame | None = None
 
 
+#: the thread-count variables pinned to 1 in worker processes
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def _init_worker(observations: pd.DataFrame) -> None:
     """Each worker process keeps one copy of the observations and one BLAS thread (two
-    processes on two cores; BLAS threads on top oversubscribe and slow fits several-fold)."""
+    processes on two cores; BLAS threads on top oversubscribe and slow fits several-fold):
+    the libraries loaded already are limited now, those loaded later and the programs a
+    model starts (Prophet's cmdstan) read the pinned variables."""
     global _WORKER_OBS
     _WORKER_OBS = observations
     if multiprocessing.parent_process() is not None:
+        import os
+
         from threadpoolctl import threadpool_limits
 
+        for name in THREAD_VARIABLES:
+            os.environ[name] = "1"
         threadpool_limits(1)
 
 

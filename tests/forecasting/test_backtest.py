@@ -205,3 +205,31 @@ def test_ensemble_takes_the_korea_nowcast_for_jan_feb_prints(observations) -> No
         early_wide["seasonal_ratio"].tolist()
     )
     assert (early_wide["ensemble"] - early_wide["kr_surprise"]).abs().min() > 0.1
+
+
+def _thread_settings() -> dict[str, str | None]:
+    import os
+
+    from threadpoolctl import threadpool_info
+
+    from forecasting.backtest import THREAD_VARIABLES
+
+    blas = {str(i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"}
+    return {**{v: os.environ.get(v) for v in THREAD_VARIABLES}, "blas": ",".join(sorted(blas))}
+
+
+def test_worker_processes_pin_one_blas_thread() -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from forecasting.backtest import _init_worker
+
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker, initargs=(None,)) as pool:
+        got = pool.submit(_thread_settings).result()
+    assert got == {
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "blas": "1",
+    }
