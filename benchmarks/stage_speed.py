@@ -124,6 +124,8 @@ def instrument(clock: StageClock) -> None:
     for mod, attr in [
         (origin, "information_set"),
         (origin, "indicator_exog"),
+        (backtest_mod, "information_set"),  # the code before forecasting/origin.py
+        (backtest_mod, "indicator_exog"),
         (module("models.dynamic_regression"), "nowcast_inputs"),
         (module("models.dynamic_regression"), "calendar_block"),
         (module("models.bridge"), "calendar_block"),
@@ -172,23 +174,15 @@ def stages(
                 svc = open_service()
                 data_fingerprint(svc.observations.frame())
             import forecasting.backtest_store as store_mod
-            from forecasting import tracking
-            from forecasting.usecases import backtest
 
             _wrap(clock, store_mod.BacktestStore, "save", "store")
             _wrap(clock, store_mod.BacktestStore, "load", "store")
-            result = backtest(svc, target, start, end, models=models, jobs=1, warmup=warmup)
-            if out is not None:
-                from forecasting.usecases import write_backtest_csv
-
-                write_backtest_csv(result, out)
-            with clock.stage("tracking"):
-                tracking.log_backtest(svc.settings, result)
+            frame = _command(clock, svc, target, start, end, models, warmup, out)
         total = time.perf_counter() - t0
         return {
             "stages": dict(sorted(clock.seconds.items(), key=lambda kv: -kv[1])),
             "total": total,
-            "origins": int(result.frame["period"].nunique()),
+            "origins": int(frame["period"].nunique()),
         }
     finally:
         uninstrument()
@@ -197,6 +191,40 @@ def stages(
         else:
             os.environ["FORECASTING_CONFIG"] = saved
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _command(
+    clock: StageClock,
+    svc: Any,
+    target: str,
+    start: str,
+    end: str,
+    models: list[str] | None,
+    warmup: int | None,
+    out: Path | None,
+) -> Any:
+    """What ``forecasting backtest`` runs after opening the store, in this version of the
+    code: the use case and the tracking (issue 12 on), or ``pipeline.backtest`` (before it:
+    it logs and registers the final models itself). Returns the backtest frame."""
+    import forecasting.tracking as tracking
+
+    try:
+        from forecasting.usecases import backtest, write_backtest_csv
+    except ImportError:  # the code before the use cases (e.g. 0b22ea0)
+        import forecasting.pipeline as pipeline
+
+        _wrap(clock, tracking, "log_backtest", "tracking")
+        _wrap(clock, pipeline, "_register_final_models", "register")
+        old = pipeline.backtest(svc, target, start, end, models=models, jobs=1, warmup=warmup)
+        if out is not None:
+            old.frame.to_csv(out, index=False)
+        return old.frame
+    result = backtest(svc, target, start, end, models=models, jobs=1, warmup=warmup)
+    if out is not None:
+        write_backtest_csv(result, out)
+    with clock.stage("tracking"):
+        tracking.log_backtest(svc.settings, result)
+    return result.frame
 
 
 def _copy_store(store: Path, root: Path) -> None:
@@ -211,7 +239,7 @@ def stage_summary(table: dict) -> list[tuple[str, float]]:
     s = table["stages"]
     fits = {k: v for k, v in s.items() if k.startswith("fit ")}
     order = ["data", "inputs", *sorted(fits, key=lambda k: -fits[k]), "combination"]
-    order += ["calibration", "store", "tracking", "plots", "other"]
+    order += ["calibration", "store", "tracking", "plots", "register", "other"]
     rows = [(k, s.get(k, 0.0)) for k in order]
     rows.insert(2 + len(fits), ("fits (all models)", sum(fits.values())))
     return rows
