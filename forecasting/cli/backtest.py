@@ -72,6 +72,7 @@ def backtest_command(
             jobs=jobs,
             progress=progress_task(prog, f"backtest {target}"),
             warmup=warmup,
+            while_fitting=tracking.preload,  # MLflow's imports while the workers fit
         )
     console.print(frame_table(result.metrics.reset_index(), f"{target} {first}..{last}: accuracy"))
     if result.board is not None:

@@ -18,9 +18,11 @@ so that callers record the work elsewhere first and catch the logging up later.
 ``sweep_dead_runs(settings)``          end the runs that killed processes left RUNNING
 ``register_published(...)``            every model as published; the champion alias
 ``load_registered(settings, target)``  a registered model back, as a pyfunc
+``preload()``                          MLflow's imports in a thread (while a backtest fits)
 =====================================  ==================================================
 """
 
+from forecasting.tracking._preload import PRELOADED, THREAD_NAME, join_preloads, preload
 from forecasting.tracking._store import (
     EXPERIMENT_KIND,
     EXPERIMENT_KIND_TAG,
@@ -54,11 +56,14 @@ __all__ = [
     "EXPERIMENT_KIND",
     "EXPERIMENT_KIND_TAG",
     "PLOTS",
+    "PRELOADED",
     "Registration",
+    "THREAD_NAME",
     "experiment_name",
     "fan_chart",
     "forecast_tags",
     "git_commit",
+    "join_preloads",
     "load_registered",
     "log_backtest",
     "log_catch_up",
@@ -68,6 +73,7 @@ __all__ = [
     "log_surplus",
     "plotted_models",
     "predict_registered",
+    "preload",
     "register_published",
     "registered_model_name",
     "run_name",

@@ -233,3 +233,55 @@ def test_worker_processes_pin_one_blas_thread() -> None:
         "MKL_NUM_THREADS": "1",
         "blas": "1",
     }
+
+
+def test_while_fitting_is_called_once_the_workers_run() -> None:
+    from forecasting.backtest import run_backtest
+    from tests.forecasting.identity_fixture import observations
+
+    obs = observations()
+    calls: list[int] = []
+    rows = run_backtest(
+        obs, "exports_yoy", "2025-11", "2025-12", ["naive"], jobs=2,
+        while_fitting=lambda: calls.append(1), warmup=0,
+    )  # fmt: skip
+    assert calls == [1] and set(rows["period"]) == {"2025-11", "2025-12"}
+    run_backtest(
+        obs, "exports_yoy", "2025-11", "2025-12", ["naive"], jobs=1,
+        while_fitting=lambda: calls.append(2), warmup=0,
+    )  # fmt: skip
+    assert calls == [1]  # no workers, nothing to overlap
+
+
+def test_no_fork_while_a_preload_thread_imports() -> None:
+    import threading
+    import time
+
+    from forecasting.backtest import _await_importing_threads
+    from forecasting.tracking import THREAD_NAME
+
+    done: list[bool] = []
+    thread = threading.Thread(
+        target=lambda: (time.sleep(0.3), done.append(True)), name=THREAD_NAME, daemon=True
+    )
+    thread.start()
+    _await_importing_threads()
+    assert done == [True]
+
+
+def test_preload_imports_mlflow_and_the_plots_in_a_thread() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from forecasting.tracking import PRELOADED, preload\n"
+        "assert 'mlflow' not in sys.modules and 'matplotlib' not in sys.modules\n"
+        "thread = preload()\n"
+        "assert preload() is thread\n"
+        "thread.join()\n"
+        "print(all(name in sys.modules for name in PRELOADED))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True"
