@@ -2,8 +2,8 @@
 
 Each runs in this process (the imports are shared) with the environment it changes restored
 afterwards. Those that read ``../shared/data/reference`` (or ``../shared/data/public``) are
-skipped where it is absent. ``calibration_eval``'s quick mode has its own test
-(``test_calibration_eval.py``).
+skipped where it is absent. Some scripts have their own test module beside this one
+(``test_calibration_eval.py``, ...).
 """
 
 from __future__ import annotations
@@ -57,12 +57,11 @@ def script(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201 - a loader
 
 
 def test_every_benchmark_has_a_quick_mode_and_a_test() -> None:
-    here = (Path(__file__).parent / "test_quick_modes.py").read_text(encoding="utf-8")
-    here += (Path(__file__).parent / "test_calibration_eval.py").read_text(encoding="utf-8")
+    tests = "".join(p.read_text(encoding="utf-8") for p in Path(__file__).parent.glob("test_*.py"))
     for path in sorted(BENCHMARKS.glob("*.py")):
         text = path.read_text(encoding="utf-8")
         assert re.search(r"quick", text), f"{path.name} has no quick mode"
-        assert path.stem in here, f"{path.name} has no quick-mode test"
+        assert path.stem in tests, f"{path.name} has no quick-mode test"
 
 
 @pytest.mark.skipif(not PUBLIC.is_dir(), reason=f"no {PUBLIC}")
