@@ -67,3 +67,21 @@ class BacktestStore:
         for c in (*FORECAST_COLUMNS[1:], "actual", "p_beat"):
             frame[c] = frame[c].astype(float)
         return frame
+
+    def latest(self, target: str) -> pd.DataFrame:
+        """``target``'s rows of every data fingerprint, the last stored per ``(period, model,
+        as_of)``: a pseudo-real-time forecast only uses the figures released before its
+        ``as_of``, so a row stored on earlier data stands for its origin until a row of the
+        current data replaces it (read by the API's track record and champion)."""
+        t = backtest_table
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(*(t.c[c] for c in _COLUMNS))
+                .where(t.c.target == target)
+                .order_by(t.c.period, t.c.id)
+            ).all()
+        frame = pd.DataFrame(rows, columns=_COLUMNS)
+        frame = frame.drop_duplicates(["period", "model", "as_of"], keep="last")
+        for c in (*FORECAST_COLUMNS[1:], "actual", "p_beat"):
+            frame[c] = frame[c].astype(float)
+        return frame.reset_index(drop=True)

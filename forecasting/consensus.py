@@ -15,50 +15,37 @@ consensus store only holds what was known before the print.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal, get_args
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from forecasting.config import TARGETS
+from forecasting.consensus_validation import (
+    MAX_ECONOMISTS,
+    PollSource,
+    from_public,
+    validate_consensus,
+)
 from forecasting.db import consensus_table, observations_table, write_transaction
 from forecasting.errors import DataError
 from forecasting.observations import ImportResult
-from forecasting.series import SERIES
 from forecasting.validation import (
     Problem,
-    parse_date,
-    parse_number,
-    parse_period,
     raise_problems,
     read_csv_table,
     require_columns,
 )
-from models.periods import not_a_target_period
 
-__all__ = [
-    "CONSENSUS_COLUMNS",
-    "MAX_ECONOMISTS",
-    "ConsensusStore",
-    "PollSource",
-    "consensus_at",
-    "validate_consensus",
-    "write_polls",
-]
+__all__ = ["CONSENSUS_COLUMNS", "MAX_ECONOMISTS", "ConsensusStore", "PollSource"]
+__all__ += ["consensus_at", "validate_consensus", "write_polls"]
 
-PollSource = Literal["reuters", "bloomberg", "wsj", "other"]
-POLL_SOURCES: tuple[str, ...] = get_args(PollSource)
 CONSENSUS_COLUMNS = ("target", "period", "consensus", "source", "n_economists", "polled_on", "note")
 PUBLIC_COLUMNS = ("period", "indicator", "consensus", "poll")
 _SOURCE_PRIORITY = {"bloomberg": 0, "reuters": 1, "wsj": 2, "other": 3}
-#: the most economists a poll can have (Reuters and Bloomberg polls have a few dozen)
-MAX_ECONOMISTS = 1000
-_WHOLE = re.compile(r"^[0-9]+(?:\.0*)?$", re.ASCII)
 PollKey = tuple[str, str, str, date | None]
 
 
@@ -130,7 +117,7 @@ class ConsensusStore:
             require_columns(path, table, CONSENSUS_COLUMNS[:4])
             rows = table.rows
         elif all(c in table.header for c in PUBLIC_COLUMNS):
-            rows = [(line, _from_public(r)) for line, r in table.rows]
+            rows = [(line, from_public(r)) for line, r in table.rows]
         else:
             raise DataError(
                 f"{path}, line 1: unrecognised columns {table.header}; expected "
@@ -138,7 +125,7 @@ class ConsensusStore:
             )
         skipped = sum(1 for _, r in rows if r.get("consensus", "") == "")
         rows = [(line, r) for line, r in rows if r.get("consensus", "") != ""]
-        result = self._write(rows, today=today, where=str(path))
+        result = self.add_rows(rows, today=today, where=str(path))
         return ImportResult(added=result.added, unchanged=result.unchanged, skipped=skipped)
 
     def add(
@@ -164,11 +151,13 @@ class ConsensusStore:
             "polled_on": "" if polled_on is None else polled_on.isoformat(),
             "note": note,
         }
-        return self._write([(1, row)], today=today, where="consensus add")
+        return self.add_rows([(1, row)], today=today, where="consensus add")
 
-    def _write(
+    def add_rows(
         self, rows: list[tuple[int, dict[str, str]]], *, today: date, where: str
     ) -> ImportResult:
+        """Validate ``(line, row of text cells)`` polls and add them all in one transaction,
+        or none (raises ``InvalidRowsError`` naming ``where``, each line and column)."""
         with write_transaction(self.engine) as conn:
             clean, problems = validate_consensus(
                 rows, today=today, release_dates=first_releases(conn)
@@ -273,130 +262,3 @@ def _against_stored(
                 )
             )
     return new, unchanged, conflicts
-
-
-def _from_public(row: dict[str, str]) -> dict[str, str]:
-    note = " ".join(x for x in (row.get("url", ""), row.get("note", "")) if x)
-    return {
-        "target": row["indicator"],
-        "period": row["period"],
-        "consensus": row["consensus"],
-        "source": row.get("poll", "") or "other",
-        "n_economists": row.get("n_economists", ""),
-        "polled_on": row.get("polled_on", ""),
-        "release_date": row.get("release_date", ""),
-        "note": note,
-    }
-
-
-def validate_consensus(
-    rows: list[tuple[int, dict[str, str]]],
-    *,
-    today: date,
-    release_dates: Mapping[tuple[str, str], date] | None = None,
-) -> tuple[list[dict], list[Problem]]:
-    """Check consensus rows. ``release_dates`` maps ``(target, period)`` to the period's first
-    release (a poll dated on or after it is refused, as is one dated on or after the row's own
-    ``release_date``). Pure.
-
-    Returns:
-        clean records (the ``CONSENSUS_COLUMNS`` plus ``line``) and the problems.
-    """
-    problems: list[Problem] = []
-    clean: list[dict] = []
-    seen: dict[tuple, int] = {}
-    for line, r in rows:
-        rec, problem = _poll(line, r, today, release_dates or {})
-        if problem is not None:
-            problems.append(problem)
-            continue
-        key = (rec["target"], rec["period"], rec["source"], rec["polled_on"])
-        if key in seen:
-            problems.append(
-                Problem(
-                    line,
-                    None,
-                    f"{rec['target']} {r.get('period', '')} {rec['source']}",
-                    f"duplicate poll of line {seen[key]}",
-                )
-            )
-            continue
-        seen[key] = line
-        clean.append(rec)
-    return clean, problems
-
-
-def _poll(
-    line: int, r: dict[str, str], today: date, release_dates: Mapping[tuple[str, str], date]
-) -> tuple[dict, Problem | None]:
-    """One poll row checked: the clean record, or the first problem found in it."""
-    target, period_txt = r.get("target", ""), r.get("period", "")
-    if target not in TARGETS:
-        return {}, Problem(line, "target", target, f"unknown target; known: {', '.join(TARGETS)}")
-    period = parse_period(period_txt)
-    if period is None:
-        return {}, Problem(line, "period", period_txt, "malformed period, expected YYYY-MM")
-    reason = not_a_target_period(period)
-    if reason:
-        return {}, Problem(line, "period", period_txt, reason)
-    value_txt = r.get("consensus", "")
-    value = parse_number(value_txt)
-    if value is None:
-        return {}, Problem(line, "consensus", value_txt, "not a number (expected e.g. -1.5 or 27)")
-    implausible = SERIES[target].plausible(value)
-    if implausible:
-        return {}, Problem(line, "consensus", value_txt, f"implausible for {target}: {implausible}")
-    source = (r.get("source") or "other").lower()
-    if source not in POLL_SOURCES:
-        return {}, Problem(
-            line,
-            "source",
-            r.get("source"),
-            f"unknown poll source; known: {', '.join(POLL_SOURCES)}",
-        )
-    n_txt = r.get("n_economists", "")
-    n_econ: int | None = None
-    if n_txt:
-        n_econ = int(float(n_txt)) if _WHOLE.match(n_txt) else None
-        if n_econ is None or not 1 <= n_econ <= MAX_ECONOMISTS:
-            return {}, Problem(
-                line,
-                "n_economists",
-                n_txt,
-                f"not a positive whole number of economists (1 to {MAX_ECONOMISTS})",
-            )
-    release_txt = r.get("release_date", "")
-    release_col = parse_date(release_txt) if release_txt else None
-    if release_txt and release_col is None:
-        return {}, Problem(line, "release_date", release_txt, "malformed date, expected YYYY-MM-DD")
-    polled_txt = r.get("polled_on", "")
-    polled: date | None = None
-    if polled_txt:
-        polled = parse_date(polled_txt)
-        if polled is None:
-            return {}, Problem(line, "polled_on", polled_txt, "malformed date, expected YYYY-MM-DD")
-        if polled > today:
-            return {}, Problem(
-                line, "polled_on", polled_txt, f"poll date in the future (today is {today})"
-            )
-        known = [d for d in (release_dates.get((target, str(period))), release_col) if d]
-        if known and polled >= min(known):
-            return {}, Problem(
-                line,
-                "polled_on",
-                polled_txt,
-                f"poll dated on or after the release it forecasts ({target} {period} was "
-                f"released on {min(known).isoformat()}); a consensus is what was expected "
-                "before the print",
-            )
-    record = {
-        "target": target,
-        "period": str(period),
-        "consensus": value,
-        "source": source,
-        "n_economists": n_econ,
-        "polled_on": polled,
-        "note": r.get("note", ""),
-        "line": line,
-    }
-    return record, None

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from forecasting.balance_check import balance_discrepancies, describe_discrepancy
 from forecasting.db import observations_table, read_meta, write_meta, write_transaction
-from forecasting.levels import derive_levels
+from forecasting.levels import derive_levels, input_rows
 from forecasting.observations import DERIVED_PREFIX, insert_rows, stored_rows
 
 __all__ = ["refresh_derived_levels"]
@@ -42,7 +42,7 @@ def refresh_derived_levels(engine: sa.Engine) -> list[str]:
     with write_transaction(engine) as conn:
         rows = stored_rows(conn)
         stated = rows[~rows["source"].str.startswith(DERIVED_PREFIX)]
-        mark = _fingerprint(stated)
+        mark = _fingerprint(input_rows(stated))  # an indicator's import changes nothing here
         if read_meta(conn, _META_KEY) == mark:
             return []
         derived = derive_levels(stated.drop(columns="id"))

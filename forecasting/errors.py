@@ -7,7 +7,8 @@ statuses by the API.
     ├── ConfigError                  bad configuration file, key or value; exit 2
     │   └── PortInUseError           a server's port is taken (e.g. `forecasting ui --port`)
     ├── DataError                    bad input data (file, line, column, value); exit 3
-    │   └── NotReleasedError         an actual asked for before it is in the store
+    │   ├── NotReleasedError         an actual asked for before it is in the store
+    │   └── InvalidRowsError         rows of an import refused, each problem kept (``problems``)
     ├── ModelError                   a model failed to fit or forecast (models.errors); exit 4
     │   └── UnknownModelError        an alias not in the registry (lists the known ones)
     ├── TrackingError                MLflow unreachable or refused a write; exit 5
@@ -22,12 +23,15 @@ model's failure is a ``ForecastingError`` too; everything else is defined here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from models.errors import ForecastingError, ModelError, UnknownModelError
 
 __all__ = [
     "ConfigError",
     "DataError",
     "ForecastingError",
+    "InvalidRowsError",
     "ModelError",
     "NotReleasedError",
     "PortInUseError",
@@ -52,6 +56,19 @@ class DataError(ForecastingError):
 
 class NotReleasedError(DataError):
     pass
+
+
+#: one refused row's problem: (line or item number, column, value, reason); None where unknown
+RowProblem = tuple[int | None, str | None, str | None, str]
+
+
+class InvalidRowsError(DataError):
+    """Rows of an import refused (nothing written): the message lists them as the CLI prints
+    them, ``problems`` keeps each one apart (the API returns them as a list)."""
+
+    def __init__(self, message: str, problems: Sequence[RowProblem] = ()) -> None:
+        super().__init__(message)
+        self.problems: tuple[RowProblem, ...] = tuple(problems)
 
 
 class TrackingError(ForecastingError):

@@ -320,6 +320,7 @@ def run_ui(
             server = launch_ui(
                 tracking_uri, host=host, port=port, artifacts_destination=artifacts_destination
             )
+            echo(f"starting the MLflow UI on {server.url} (store {shown})")
             wait_until_ready(server, tracking_uri, start_timeout)
             echo(f"MLflow UI on {server.url} (store {shown}); Ctrl-C stops it")
             for name, link in experiment_links(server.url):

@@ -21,12 +21,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from forecasting.db import corrections_table, observations_table, write_transaction
-from forecasting.errors import DataError
-from forecasting.series import SERIES, series_spec
+from forecasting.single_series import single_series_rows
 from forecasting.validation import (
     OBSERVATION_COLUMNS,
     Problem,
-    parse_period,
     raise_problems,
     read_csv_rows,
     validate_observations,
@@ -109,6 +107,8 @@ class ImportResult:
     added: int
     unchanged: int = 0
     skipped: int = 0
+    #: what the import made visible (a balance that disagrees with the stated levels)
+    warnings: tuple[str, ...] = ()
 
     def __iter__(self) -> Iterator[int]:
         """``added, skipped = result``: the pair ``ConsensusStore.import_csv`` used to return
@@ -185,7 +185,7 @@ class ObservationStore:
         if series is None:
             rows = read_csv_rows(path, OBSERVATION_COLUMNS)
         else:
-            rows = _single_series_rows(path, series)
+            rows = single_series_rows(path, series)
         frame, problems = validate_observations(rows, today=today)
         return self._write(frame, problems, str(path), fill_only=series is not None)
 
@@ -234,7 +234,12 @@ class ObservationStore:
                 conn.execute(observations_table.delete().where(observations_table.c.id.in_(ids)))
             added = insert_rows(conn, new)
         self._cache = None
-        return ImportResult(added=added, unchanged=unchanged, skipped=skipped)
+        warnings: list[str] = []
+        if added:  # the derived levels follow the stated figures at once, not on the next start
+            from forecasting.derived import refresh_derived_levels
+
+            warnings = refresh_derived_levels(self.engine)
+        return ImportResult(added, unchanged, skipped, tuple(warnings))
 
 
 def stored_rows(conn: Connection, series: Iterable[str] | None = None) -> pd.DataFrame:
@@ -359,39 +364,3 @@ def _short(text: str, width: int = 60) -> str:
 
 def _number_text(value: float) -> str:
     return f"{value:g}" if float(value).is_integer() else repr(float(value))
-
-
-def _single_series_rows(path: Path, series: str) -> list[tuple[int, dict[str, str]]]:
-    if series not in SERIES:
-        raise DataError(f"unknown series {series!r}; known series: {', '.join(SERIES)}")
-    spec = series_spec(series)
-    if spec.release_rule is None:
-        raise DataError(
-            f"series {series!r} has no release rule: import it in the observation layout "
-            "(series, period, value, released, source) with its release dates"
-        )
-    raw = read_csv_rows(path, ("period", "value", "unit", "source"))
-    problems: list[Problem] = []
-    rows: list[tuple[int, dict[str, str]]] = []
-    for line, row in raw:
-        if not spec.unit_matches(row["unit"]):
-            problems.append(
-                Problem(line, "unit", row["unit"], f"unit does not match {series} ({spec.unit})")
-            )
-            continue
-        period = parse_period(row["period"])
-        released = "" if period is None else spec.release_rule(period).isoformat()
-        rows.append(
-            (
-                line,
-                {
-                    "series": series,
-                    "period": row["period"],
-                    "value": row["value"],
-                    "released": released,
-                    "source": row["source"],
-                },
-            )
-        )
-    raise_problems(problems, str(path))
-    return rows

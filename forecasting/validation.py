@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecasting.errors import DataError
+from forecasting.errors import DataError, InvalidRowsError
 from forecasting.series import SERIES
 from models.periods import not_a_target_period, parse_day, parse_period
 
@@ -77,7 +77,9 @@ def raise_problems(problems: list[Problem], where: str) -> None:
     if more > 0:
         lines.append(f"... and {more} more problem(s)")
     head = f"{len(problems)} problem(s) in {where}; nothing was written:"
-    raise DataError("\n".join([head, *lines]))
+    raise InvalidRowsError(
+        "\n".join([head, *lines]), [(p.line, p.column, p.value, p.message) for p in problems]
+    )
 
 
 def parse_number(text: str) -> float | None:

@@ -45,6 +45,34 @@ def mlflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def store_template(tmp_path_factory: pytest.TempPathFactory, mlflow_template: Path) -> Path:
+    """A service store with the bundled snapshot loaded and the USD levels derived, made once
+    per session (loading it takes seconds): :func:`project` starts from a copy of it. Tests of
+    a first start on an empty store mark themselves ``empty_store``."""
+    import sqlite3
+
+    from forecasting.config import load_settings
+    from forecasting.service import open_service
+
+    root = tmp_path_factory.mktemp("store-template")
+    cfg = make_project(root, mlflow_template)
+    keys = ("FORECASTING_DATABASE_URL", "MLFLOW_TRACKING_URI")
+    env = {k: os.environ.pop(k) for k in keys if k in os.environ}
+    try:
+        open_service(load_settings(cfg)).engine.dispose()
+    finally:
+        os.environ.update(env)
+    out = root / "forecasting.db"
+    src = sqlite3.connect(root / ".state" / "forecasting.db")
+    dst = sqlite3.connect(out)
+    with dst:
+        src.backup(dst)  # one consistent file, whatever the journal mode left beside it
+    src.close()
+    dst.close()
+    return out
+
+
 def set_models(cfg: Path, models: list[str]) -> None:
     """Trim the configuration's model set to ``models``."""
     lines = [
@@ -69,9 +97,20 @@ def make_project(root: Path, template: Path, models: list[str] | None = None) ->
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mlflow_template: Path) -> Path:
-    """A throw-away project root with the repository's configs; env points the service at it."""
+def project(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    mlflow_template: Path,
+    request: pytest.FixtureRequest,
+) -> Path:
+    """A throw-away project root with the repository's configs; env points the service at it.
+    Its store holds the bundled snapshot already (a copy of :func:`store_template`), unless the
+    test is marked ``empty_store``."""
     cfg = make_project(tmp_path, mlflow_template)
+    if request.node.get_closest_marker("empty_store") is None:
+        template = request.getfixturevalue("store_template")
+        (tmp_path / ".state").mkdir(exist_ok=True)
+        shutil.copy(template, tmp_path / ".state" / "forecasting.db")
     monkeypatch.setenv("FORECASTING_CONFIG", str(cfg))
     monkeypatch.delenv("FORECASTING_DATABASE_URL", raising=False)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)

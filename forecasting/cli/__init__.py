@@ -16,7 +16,17 @@ import typer
 from rich.text import Text
 
 from forecasting import __version__
-from forecasting.cli import backtest, consensus, data, evaluate, forecast, schedule, surplus, ui
+from forecasting.cli import (
+    backtest,
+    consensus,
+    data,
+    evaluate,
+    forecast,
+    schedule,
+    serve,
+    surplus,
+    ui,
+)
 from forecasting.cli import run as run_cmd
 from forecasting.cli._common import err_console, say
 from forecasting.errors import ForecastingError
@@ -45,6 +55,7 @@ app.command("surplus")(surplus.surplus_command)
 app.command("last-release")(run_cmd.last_release_command)
 app.command("calendar")(schedule.calendar_command)
 app.command("ui")(ui.ui_command)
+app.command("serve")(serve.serve_command)
 
 
 def _version(value: bool) -> None:

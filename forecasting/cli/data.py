@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from forecasting.cli._common import console, open_store, parse_day_option, say
+from forecasting.cli._common import console, open_store, parse_day_option, say, warn
 from forecasting.errors import DataError
 
 app = typer.Typer(help="The vintaged observation store.", no_args_is_help=True)
@@ -55,6 +55,8 @@ def data_import(
     svc = open_store()
     result = svc.observations.import_csv(file, today=date.today(), series=series)
     say(f"imported {result.added} row(s) from {file}")
+    for line in result.warnings:
+        warn(line)
     if result.unchanged:
         say(f"{result.unchanged} row(s) were already stored with the same value")
     if result.skipped:
@@ -101,6 +103,8 @@ def data_add(
     svc = open_store()
     result = svc.observations.add_frame(pd.DataFrame(rows), today=date.today(), where="data add")
     say(f"added {result.added} figure(s) for {period}, released {released}")
+    for line in result.warnings:
+        warn(line)
     if result.unchanged:
         say(f"{result.unchanged} figure(s) were already stored with the same value")
 

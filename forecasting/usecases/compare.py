@@ -16,7 +16,7 @@ from forecasting.service import Service
 from forecasting.usecases._common import checked_target, model_set
 from forecasting.usecases.backtest import BacktestResult, backtest
 
-__all__ = ["CompareResult", "compare"]
+__all__ = ["CompareResult", "compare", "scored_rows"]
 
 
 @dataclass(frozen=True)
@@ -78,24 +78,9 @@ def compare(
         raise DataError(
             f"no period in {start or '…'}..{end or '…'} has both a {target} consensus and an actual"
         )
-    fingerprint = data_fingerprint(obs)
-    stored = service.backtests.load(fingerprint, target)
-    have = stored[stored["period"].isin(periods) & stored["model"].isin(aliases)]
-    complete = all(set(aliases) <= set(have.loc[have["period"] == p, "model"]) for p in periods)
-    run = None
-    if complete:
-        frame = have
-    else:
-        run = backtest(
-            service,
-            target,
-            min(periods),
-            max(periods),
-            models=aliases,
-            jobs=jobs,
-            progress=progress,
-        )
-        frame = run.frame[run.frame["period"].isin(periods)]
+    frame, fingerprint, run = scored_rows(
+        service, target, periods, aliases, jobs=jobs, progress=progress
+    )
     consensus = cons.set_index("period")["consensus"]
     board = scoreboard(frame, consensus)
     return CompareResult(
@@ -108,3 +93,38 @@ def compare(
         run,
         reliability(frame, consensus),
     )
+
+
+def scored_rows(
+    service: Service,
+    target: str,
+    periods: Sequence[str],
+    aliases: Sequence[str],
+    *,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[pd.DataFrame, str, BacktestResult | None]:
+    """The pseudo-real-time rows of ``aliases`` for ``periods`` on the current data: the
+    stored ones when every model has a row for every period, else a backtest over the range
+    (which stores its rows).
+
+    Returns:
+        (backtest rows ``period, model, as_of, yhat, yhat_lo_80, …, actual`` of ``periods``,
+        the data fingerprint, the backtest run or None when every row was stored).
+    """
+    fingerprint = data_fingerprint(service.observations.frame())
+    stored = service.backtests.load(fingerprint, target)
+    have = stored[stored["period"].isin(periods) & stored["model"].isin(aliases)]
+    complete = all(set(aliases) <= set(have.loc[have["period"] == p, "model"]) for p in periods)
+    if complete:
+        return have, fingerprint, None
+    run = backtest(
+        service,
+        target,
+        min(periods),
+        max(periods),
+        models=list(aliases),
+        jobs=jobs,
+        progress=progress,
+    )
+    return run.frame[run.frame["period"].isin(periods)], fingerprint, run

@@ -23,6 +23,8 @@ from forecasting.snapshot_loader import (
 )
 from tests.conftest import REPO, SHARED, run_cli
 
+pytestmark = pytest.mark.empty_store  # first starts and upgrades of a store
+
 OLD = Path(__file__).parent / "data" / "store_0b22ea0"
 KEY = ["series", "period", "released"]
 

@@ -79,6 +79,7 @@ def stated(frame):  # noqa: ANN001, ANN201
 
 
 @pytest.mark.slow
+@pytest.mark.empty_store
 def test_twelve_processes_starting_on_a_fresh_store_load_the_snapshot_once(
     settings, tmp_path: Path
 ) -> None:

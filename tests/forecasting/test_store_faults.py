@@ -40,7 +40,7 @@ def test_a_garbage_store_file_is_a_store_error(settings) -> None:
     from forecasting.service import open_service
 
     db = _db(settings)
-    db.parent.mkdir(parents=True)
+    db.parent.mkdir(parents=True, exist_ok=True)
     db.write_bytes(b"this is not a database\n" * 200)
     with pytest.raises(StoreError) as err:
         open_service(settings)
@@ -63,7 +63,7 @@ def test_a_truncated_store_file_is_a_store_error(settings) -> None:
 
 def test_cli_exit_code_for_a_garbage_store(project: Path) -> None:
     db = project / ".state" / "forecasting.db"
-    db.parent.mkdir()
+    db.parent.mkdir(exist_ok=True)
     db.write_bytes(b"\x00garbage" * 100)
     res = run_cli("data", "show")
     assert res.returncode == 7, res.stderr

@@ -124,11 +124,11 @@ def test_the_store_keeps_derived_levels_marked_as_derived(service) -> None:
     assert list(at["source"]) == ["a report"]
 
 
-def test_a_balance_disagreement_is_told_once_not_on_every_refresh(service) -> None:
+def test_a_balance_disagreement_is_told_once_by_the_import_that_makes_it(service) -> None:
     from forecasting.derived import refresh_derived_levels
 
-    def add(series: str, value: float) -> None:
-        service.observations.add_frame(
+    def add(series: str, value: float) -> tuple[str, ...]:
+        return service.observations.add_frame(
             pd.DataFrame(
                 [
                     {
@@ -142,17 +142,16 @@ def test_a_balance_disagreement_is_told_once_not_on_every_refresh(service) -> No
             ),
             today=date(2026, 11, 29),
             where="test",
-        )
+        ).warnings
 
     # the bundled 2019-05 disagreement was told when the store was first loaded
-    add("exports_usd_bn", 300.0)
+    assert add("exports_usd_bn", 300.0) == ()
+    assert add("imports_usd_bn", 200.0) == ()
+    (told,) = add("balance_usd_bn", 90.0)  # 300 - 200 = 100, not 90
+    assert told.startswith("2026-09: balance 90 but exports 300 − imports 200")
+    # the derived rows already follow the import: the next start has nothing to redo or tell
     assert refresh_derived_levels(service.engine) == []
-    add("imports_usd_bn", 200.0)
-    add("balance_usd_bn", 90.0)  # 300 - 200 = 100, not 90
-    told = refresh_derived_levels(service.engine)
-    assert len(told) == 1 and told[0].startswith("2026-09: balance 90")
-    add("kr_exports_yoy", 1.0)  # the stated figures change; the disagreement stays
-    assert refresh_derived_levels(service.engine) == []
+    assert add("kr_exports_yoy", 1.0) == ()  # the stated figures change; the disagreement stays
 
 
 def test_the_year_surplus_from_the_store(service) -> None:
