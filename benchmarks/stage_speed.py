@@ -10,9 +10,9 @@ Two measurements:
     the nowcast models' indicator selection and gap filling, calendar regressors),
     ``fit <model>`` (each model's fit and predict), ``combination``, ``calibration``,
     ``store`` (keeping the rows), ``tracking`` (MLflow: runs, metrics, tables) and
-    ``plots`` (the PNGs), then ``other``. With ``--code LABEL=PYTHON`` it also measures the
-    code that interpreter imports (e.g. a venv whose ``.pth`` puts an export of another
-    commit first): the same table before and after a change.
+    ``plots`` (the PNGs), then ``other``. With ``--code LABEL=PYTHON[@STORE][+PYTHONPATH]`` it
+    also measures the code that interpreter imports (e.g. ``+DIR``, an export of another
+    commit, first on its path), each on its own store: the same table before and after.
 ``wall``
     The ``forecasting backtest`` command itself (``--jobs 2``) for each target, each side
     (``--side LABEL=PYTHON[@STORE][+PYTHONPATH]``) on its own fresh copy of a store, sides
@@ -24,7 +24,7 @@ Two measurements:
 Usage::
 
     python benchmarks/stage_speed.py stages --store DIR [--target T] [--start] [--end]
-        [--code LABEL=PYTHON] [--json]
+        [--code LABEL=PYTHON[@STORE][+PYTHONPATH]] [--json]
     python benchmarks/stage_speed.py wall --side before=/work/baseline/.venv/bin/python@STORE1 \\
         --side after=.venv/bin/python@STORE2 [--repeat 2] [--reference-dir DIR]
     python benchmarks/stage_speed.py quick      # both, tiny, on the bundled data (the tests)
@@ -263,15 +263,17 @@ def print_stages(tables: dict[str, dict]) -> None:
     print(f"{'MLflow + plots share':<22}" + "".join(f"{m:>13.0f}%" for m in mlflow))
 
 
-def stages_elsewhere(python: Path, args: argparse.Namespace, target: str) -> dict:
-    """The stage table of the code ``python`` imports (run in a subprocess)."""
-    cmd = [str(python), __file__, "stages", "--json", "--store", str(args.store)]
+def stages_elsewhere(side: Side, args: argparse.Namespace, target: str) -> dict:
+    """The stage table of the code ``side.python`` imports (with ``side.pythonpath``), on
+    ``side.store`` (run in a subprocess)."""
+    cmd = [str(side.python), __file__, "stages", "--json", "--store", str(side.store)]
     cmd += ["--target", target, "--start", args.start, "--end", args.end]
     if args.warmup is not None:
         cmd += ["--warmup", str(args.warmup)]
     if args.models:
         cmd += ["--models", args.models]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    env = dict(os.environ, PYTHONPATH=side.pythonpath) if side.pythonpath else None
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -471,7 +473,10 @@ def main() -> None:
     parser.add_argument("--models", default=None)
     parser.add_argument("--warmup", type=int, default=None, help="months of warm-up origins")
     parser.add_argument(
-        "--code", action="append", default=[], help="LABEL=PYTHON: measure the code it imports too"
+        "--code",
+        action="append",
+        default=[],
+        help="LABEL=PYTHON[@STORE][+PYTHONPATH]: measure the code it imports too",
     )
     parser.add_argument("--json", action="store_true", help="print the stage table as JSON")
     parser.add_argument("--side", action="append", default=[])
@@ -495,8 +500,8 @@ def main() -> None:
         for target in targets:
             tables = {}
             for spec in args.code:
-                label, _, python = spec.partition("=")
-                tables[label] = stages_elsewhere(Path(python), args, target)
+                side = Side.parse(spec, args.store)
+                tables[side.label] = stages_elsewhere(side, args, target)
             tables["this code"] = stages(
                 args.store, target, args.start, args.end, models, args.warmup
             )
