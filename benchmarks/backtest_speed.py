@@ -5,7 +5,10 @@ Prints the wall time, seconds per model (summed fit+predict time in the workers,
 re-running one origin per model serially and scaling), and MLflow logging time as a share.
 
 Usage: python benchmarks/backtest_speed.py [--start 2016-01] [--models a,b] [--jobs 2]
-                                           [--no-mlflow]
+                                           [--targets a,b] [--no-mlflow] [--quick]
+
+``--quick``: two origins of exports without warm-up, naive/dynreg/ensemble, one process, no
+MLflow (the test suite runs it). ``benchmarks/stage_speed.py`` splits the same time by stage.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--start", default="2016-01")
     parser.add_argument("--end", default=None)
@@ -37,7 +40,13 @@ def main() -> None:
         help="folder of one-series indicator CSVs to import first "
         "(e.g. ../shared/data/reference/indicators)",
     )
-    args = parser.parse_args()
+    parser.add_argument("--targets", default=None, help="default: every configured target")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.start, args.end, args.jobs = "2025-11", "2025-12", 1
+        args.models, args.targets = "naive,dynreg,ensemble", "exports_yoy"
+        args.no_mlflow = True  # a fresh MLflow store alone takes seconds to create
 
     tmp = Path(tempfile.mkdtemp(prefix="bt-bench-"))
     shutil.copytree(ROOT / "configs", tmp / "configs")
@@ -65,9 +74,18 @@ def main() -> None:
     obs = svc.observations.frame()
     rows = []
     total_t0 = time.perf_counter()
-    for target in svc.settings.targets.names:
+    targets = args.targets.split(",") if args.targets else list(svc.settings.targets.names)
+    for target in targets:
         end = args.end or obs[obs["series"] == target]["period"].max()
-        result = backtest(svc, target, args.start, end, models=models, jobs=args.jobs)
+        result = backtest(
+            svc,
+            target,
+            args.start,
+            end,
+            models=models,
+            jobs=args.jobs,
+            warmup=0 if args.quick else None,
+        )
         t1, error = time.perf_counter(), ""
         if not args.no_mlflow:
             try:
@@ -89,13 +107,13 @@ def main() -> None:
     print(table.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
     mlflow_s = table["mlflow_s"].sum()
     print(
-        f"\nwall time, both targets, {len(models)} models: {wall:.1f} s "
+        f"\nwall time, {len(targets)} target(s), {len(models)} models: {wall:.1f} s "
         f"(backtest {table['backtest_s'].sum():.1f} s, MLflow logging {mlflow_s:.1f} s = "
         f"{100 * mlflow_s / wall:.0f}% of the whole)"
     )
 
     # seconds per model: one serial fit+predict per model at a late origin, times origins
-    target = svc.settings.targets.names[0]
+    target = targets[0]
     period = obs[obs["series"] == target]["period"].max()
     as_of = obs[(obs["series"] == target) & (obs["period"] == period)]["released"].min()
     n_origins = int(table["origins"].sum())
@@ -104,9 +122,10 @@ def main() -> None:
         warnings.simplefilter("ignore")
         for alias in split_models(models)[0]:
             t0 = time.perf_counter()
-            for _ in range(3):
+            reps = 1 if args.quick else 3
+            for _ in range(reps):
                 member_forecasts(obs, target, period, as_of, [alias])
-            per = (time.perf_counter() - t0) / 3
+            per = (time.perf_counter() - t0) / reps
             print(f"  {alias:<16} {per:6.3f} s/origin  ~{per * n_origins:6.1f} s total")
     shutil.rmtree(tmp, ignore_errors=True)
 

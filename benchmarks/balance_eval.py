@@ -1,7 +1,7 @@
 """The trade balance as a target: balance models, the identity, and the year's surplus.
 
     python benchmarks/balance_eval.py [--sample eval|presample] [--jobs 1]
-                                      [--yoy-backtests DIR] [--out DIR]
+                                      [--yoy-backtests DIR] [--out DIR] [--quick]
 
 Not a test; run by hand. Works on a throw-away store (configs copied to a temp root) with the
 reference indicators imported, as ``benchmarks/presample_eval.py`` does; reads the reference
@@ -35,6 +35,9 @@ Steps:
    before the first unreleased month, combined with weights known then) against the outcome
    (the year's first releases). ``MONTH_CORRELATION`` is chosen on the presample by the log
    score of the realised totals.
+
+``--quick`` (the test suite's run): two indicators, 2025-10..2025-12 with three months
+before, the y/y targets with naive, ridge_ar and the ensemble.
 
 Registers the pending balance models in ``models.registry.MODEL_PATHS`` at run time (until
 the lead registers them there).
@@ -99,7 +102,13 @@ def older_rows() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["series", "period", "value", "released", "source"])
 
 
-def open_store(sample: str, tmp: Path):  # noqa: ANN201
+#: ``--quick``: the indicators imported, the range, the y/y models
+QUICK_INDICATORS = ("kr_exports_yoy", "kr_exports_to_china_yoy")
+QUICK_RANGE = ("2025-10", "2025-12")
+QUICK_YOY_MODELS = ["naive", "ridge_ar", "ensemble"]
+
+
+def open_store(sample: str, tmp: Path, only: tuple[str, ...] | None = None):  # noqa: ANN201
     shutil.copytree(ROOT / "configs", tmp / "configs")
     os.environ["FORECASTING_CONFIG"] = str(tmp / "configs" / "forecasting.toml")
     os.environ.pop("FORECASTING_DATABASE_URL", None)
@@ -108,7 +117,7 @@ def open_store(sample: str, tmp: Path):  # noqa: ANN201
 
     svc = open_service()
     for path in sorted((REFERENCE / "indicators").glob("*.csv")):
-        if path.stem in SERIES:
+        if path.stem in SERIES and (only is None or path.stem in only):
             svc.observations.import_csv(path, today=date.today(), series=path.stem)
     if sample == "presample":
         path = tmp / "older.csv"
@@ -203,11 +212,14 @@ def surplus_paths(
     years: list[int],
     models: list[str],
     rhos: tuple[float, ...],
+    last_origins: int | None = None,
 ) -> pd.DataFrame:
-    """The pseudo-real-time full-year projections (one row per year, origin and rho)."""
-    from forecasting.backtest import forecast_path, known_errors
+    """The pseudo-real-time full-year projections (one row per year, origin and rho;
+    ``last_origins``: only that many of each year's last origins)."""
+    from forecasting.combination import known_errors
     from forecasting.levels import solve_levels
     from forecasting.observations import first_release_actuals, first_release_dates
+    from forecasting.origin import member_forecasts
     from forecasting.surplus import project_surplus, unreleased_periods, year_totals
     from models.ensemble import combine_forecasts, inverse_mae_weights
     from models.periods import full_year_periods
@@ -225,6 +237,7 @@ def surplus_paths(
         periods = [str(p) for p in full_year_periods(year)]
         dates = [released[p] for p in periods]
         origins = [dates[0]] + [d + timedelta(days=1) for d in dates]  # eve of the first, then
+        origins = origins[-last_origins:] if last_origins else origins
         for as_of in origins:
             known = obs[obs["released"] < as_of]
             balances = known[known["series"] == BALANCE].sort_values("released")
@@ -236,7 +249,7 @@ def surplus_paths(
             if todo:
                 # the history before the first unreleased month: drop later figures
                 before = obs[~((obs["series"] == BALANCE) & (obs["period"] >= todo[0]))]
-                path, _ = forecast_path(before, BALANCE, todo[-1], as_of, models)
+                path = member_forecasts(before, BALANCE, todo[-1], as_of, models).rows
                 path = path[path["yhat"].notna()]
                 weights = inverse_mae_weights(errors[errors_released < as_of], window=24)
                 remaining = combine_forecasts(path, weights, "weighted")
@@ -278,13 +291,14 @@ def surplus_paths(
     return pd.DataFrame(rows)
 
 
-def main() -> None:  # noqa: PLR0915 - one report, step by step
+def main(argv: list[str] | None = None) -> None:  # noqa: PLR0915 - one report, step by step
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sample", choices=list(SAMPLES), default="eval")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--yoy-backtests", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None, help="folder for the frames (CSV)")
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
     if not REFERENCE.is_dir():
         sys.exit(f"reference data not found at {REFERENCE}")
     warnings.simplefilter("ignore")
@@ -294,11 +308,12 @@ def main() -> None:  # noqa: PLR0915 - one report, step by step
     from forecasting.observations import first_release_actuals
 
     tmp = Path(tempfile.mkdtemp(prefix="balance-eval-"))
-    svc = open_store(args.sample, tmp)
+    svc = open_store(args.sample, tmp, QUICK_INDICATORS if args.quick else None)
     obs = svc.observations.frame()
-    start, end = SAMPLES[args.sample]
+    start, end = QUICK_RANGE if args.quick else SAMPLES[args.sample]
     end = end or max(obs.loc[obs["series"] == BALANCE, "period"])
-    lo = shift(start, -24)
+    lo = shift(start, -3 if args.quick else -24)
+    yoy_models = QUICK_YOY_MODELS if args.quick else list(svc.settings.models.default)
     print(f"sample {args.sample}: {start}..{end} (members from {lo})")
     out = args.out
     if out:
@@ -316,9 +331,7 @@ def main() -> None:  # noqa: PLR0915 - one report, step by step
             frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
         else:
             t0 = time.perf_counter()
-            frame = run_backtest(
-                obs, target, lo, end, list(svc.settings.models.default), jobs=args.jobs
-            )
+            frame = run_backtest(obs, target, lo, end, yoy_models, jobs=args.jobs)
             print(f"{target} backtest: {time.perf_counter() - t0:.0f} s")
             if out:
                 frame.to_csv(out / f"{args.sample}_{target}.csv", index=False)
@@ -381,9 +394,11 @@ def main() -> None:  # noqa: PLR0915 - one report, step by step
 
     years = sorted({int(p[:4]) for p in actual.index if start <= p <= end})
     rhos = (0.0, 0.25, 0.5, 0.75, 0.9, 0.95)
+    sets = dict(list(SURPLUS_SETS.items())[:1]) if args.quick else SURPLUS_SETS
     parts = []
-    for label, models in SURPLUS_SETS.items():
-        part = surplus_paths(obs, members.loc[:, cols], years, models, rhos)
+    for label, models in sets.items():
+        last = 3 if args.quick else None
+        part = surplus_paths(obs, members.loc[:, cols], years, models, rhos, last)
         parts.append(part.assign(models=label))
     paths = pd.concat(parts, ignore_index=True)
     if out:

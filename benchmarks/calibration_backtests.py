@@ -1,7 +1,7 @@
 """Backtest CSVs for ``benchmarks/calibration_eval.py`` (not a test; run by hand).
 
     python benchmarks/calibration_backtests.py --out-dir DIR [--start 2006-01] [--end 2026-05]
-        [--targets exports_yoy,imports_yoy] [--models a,b] [--jobs 2] [--no-older]
+        [--targets exports_yoy,imports_yoy] [--models a,b] [--jobs 2] [--no-older] [--quick]
 
 Builds a throw-away store as ``benchmarks/presample_eval.py`` does (the configs copied to a
 temp root, the bundled snapshot, every reference indicator imported rule-dated from
@@ -17,6 +17,9 @@ should be outside it (e.g. under /tmp).
 The calibration evaluation needs errors known *before* each reported origin, so start the
 backtest well before the first month you report (the default 2006-01 gives 48 months of
 ensemble errors before 2010-01).
+
+``--quick`` (the test suite's run): two indicators, no older prints, two origins of exports
+with naive, dynreg and the ensemble, one process.
 """
 
 from __future__ import annotations
@@ -64,8 +67,15 @@ def older_prints(first: dict[str, str], folder: Path) -> Path:
     return path
 
 
-def build_observations(tmp: Path, *, older: bool = True) -> tuple[pd.DataFrame, list[str]]:
-    """(every stored row, the configured default models) of a throw-away store in ``tmp``."""
+#: the indicators ``--quick`` imports
+QUICK_INDICATORS = ("kr_exports_yoy", "kr_exports_first20d_yoy")
+
+
+def build_observations(
+    tmp: Path, *, older: bool = True, only: tuple[str, ...] | None = None
+) -> tuple[pd.DataFrame, list[str]]:
+    """(every stored row, the configured default models) of a throw-away store in ``tmp``
+    (``only``: import just these reference indicators)."""
     shutil.copytree(ROOT / "configs", tmp / "configs")
     os.environ["FORECASTING_CONFIG"] = str(tmp / "configs" / "forecasting.toml")
     os.environ.pop("FORECASTING_DATABASE_URL", None)
@@ -74,7 +84,7 @@ def build_observations(tmp: Path, *, older: bool = True) -> tuple[pd.DataFrame, 
 
     svc = open_service()
     for path in sorted((REFERENCE / "indicators").glob("*.csv")):
-        if path.stem in SERIES:
+        if path.stem in SERIES and (only is None or path.stem in only):
             svc.observations.import_csv(path, today=date.today(), series=path.stem)
     if older:
         obs = svc.observations.frame()
@@ -92,7 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", default="")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--no-older", action="store_true")
+    parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.start, args.end, args.targets, args.jobs = "2025-11", "2025-12", "exports_yoy", 1
+        args.models, args.no_older = "naive,dynreg,ensemble", True
     if not REFERENCE.is_dir():
         print(f"reference data not found at {REFERENCE}", file=sys.stderr)
         return 1
@@ -103,12 +117,21 @@ def main(argv: list[str] | None = None) -> int:
     args.out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="calib-store-"))
     try:
-        obs, default = build_observations(tmp, older=not args.no_older)
+        only = QUICK_INDICATORS if args.quick else None
+        obs, default = build_observations(tmp, older=not args.no_older, only=only)
         obs.to_csv(args.out_dir / "observations.csv", index=False)
         aliases = args.models.split(",") if args.models else default
         for target in args.targets.split(","):
             t0 = time.perf_counter()
-            frame = run_backtest(obs, target, args.start, args.end, aliases, jobs=args.jobs)
+            frame = run_backtest(
+                obs,
+                target,
+                args.start,
+                args.end,
+                aliases,
+                jobs=args.jobs,
+                warmup=0 if args.quick else None,
+            )
             out = args.out_dir / f"backtest_{target}.csv"
             frame.to_csv(out, index=False)
             print(f"{target}: {len(frame)} rows -> {out} ({time.perf_counter() - t0:.0f} s)")

@@ -1,6 +1,6 @@
 """How well the derived USD levels match every stated level (``forecasting.levels``).
 
-    python benchmarks/levels_eval.py [--observations F.csv] [--grid]
+    python benchmarks/levels_eval.py [--observations F.csv] [--grid] [--quick]
 
 Not a test; run by hand (about a minute). Reads an observation CSV (default: the bundled
 snapshot) and, when it exists, the reference levels beside the project
@@ -16,6 +16,8 @@ snapshot) and, when it exists, the reference levels beside the project
 3. **Reference levels** the observations do not state (2014 on): derived vs reference.
 4. **Balance vs stated levels**: every period where they disagree beyond rounding.
 5. The store rows :func:`derive_levels` emits (count, vintages per level, wall time).
+
+``--quick``: the observations from 2024 on, real time only (the test suite runs it).
 """
 
 from __future__ import annotations
@@ -113,17 +115,23 @@ def by_sample(errors: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({k: summary(errors[m]) for k, m in samples.items()}).T.round(2)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--observations", type=Path, default=SNAPSHOT)
     parser.add_argument("--grid", action="store_true", help="the 2014-2018 settings grid")
     parser.add_argument("--details", action="store_true", help="every stated level's error")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--quick", action="store_true", help="the observations from 2024 on, real time only"
+    )
+    args = parser.parse_args(argv)
     obs = read_observations(args.observations)
+    if args.quick:
+        obs = obs[obs["period"] >= "2024-01"].reset_index(drop=True)
+        args.grid = False
     print(f"observations: {args.observations} ({len(obs)} rows)")
     print(f"settings: revision_sd {BASE_REVISION_SD}, drift_sd {DRIFT_SD}")
 
-    for real_time in (True, False):
+    for real_time in (True,) if args.quick else (True, False):
         errors = leave_one_period_out(obs, real_time=real_time)
         label = (
             "real time (figures released up to the level's release)"

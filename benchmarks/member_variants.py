@@ -2,6 +2,7 @@
 
     python benchmarks/member_variants.py --dir DIR --variants calendar,exports_info
         [--start 2006-01] [--end 2026-05] [--targets exports_yoy,imports_yoy] [--jobs 2]
+        [--quick]
 
 Not a test; run by hand after ``benchmarks/calibration_backtests.py --out-dir DIR`` (it reads
 ``DIR/observations.csv``, the store that script built). For each target and each origin of
@@ -24,6 +25,9 @@ Variant groups (``--variants``):
   in for its model's default rows there; before it the default rows are kept (the right
   thing where the indicator cannot enter the model yet: none of these four has the 24 months
   of overlap a model needs before 2019, see the report of calibration_eval).
+
+``--quick`` (the test suite's run): two calendar variants at two origins of exports, one
+process; without ``DIR/observations.csv`` it writes the bundled snapshot's rows there first.
 """
 
 from __future__ import annotations
@@ -133,10 +137,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--targets", default="exports_yoy,imports_yoy")
     parser.add_argument("--only", default="", help="comma-separated variant names to run")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from forecasting.backtest import backtest_origins
 
+    if args.quick:
+        args.variants, args.only, args.jobs = "calendar", "dynreg+cal,dynreg-cal", 1
+        args.start, args.end, args.targets = "2025-11", "2025-12", "exports_yoy"
+        if not (args.dir / "observations.csv").exists():
+            from forecasting.snapshot_loader import SNAPSHOT_OBSERVATIONS, snapshot_path
+
+            args.dir.mkdir(parents=True, exist_ok=True)
+            snapshot = pd.read_csv(snapshot_path(SNAPSHOT_OBSERVATIONS), dtype={"period": str})
+            snapshot.to_csv(args.dir / "observations.csv", index=False)
     obs = pd.read_csv(args.dir / "observations.csv", dtype={"period": str})
     obs["released"] = pd.to_datetime(obs["released"]).dt.date
     groups = variant_groups()

@@ -1,7 +1,7 @@
 """Pseudo-real-time evaluation of the nowcasting models (not a test; run by hand).
 
     python benchmarks/nowcast_eval.py [--start 2019-01] [--jobs 2] [--out forecasts.csv]
-                                      [--no-contributions]
+                                      [--no-contributions] [--quick]
 
 What it does:
 
@@ -68,8 +68,14 @@ CANDIDATES = (
 )
 
 
-def build_store(root: Path):  # noqa: ANN201 - returns forecasting.service.Service
-    """A temp project root with the repo's configs and every reference indicator imported."""
+#: ``--quick``: the test suite's run (two indicators imported, one origin per target)
+QUICK_HELP = "two indicators, the last origin of each target, no contributions, one process"
+QUICK_INDICATORS = ("kr_exports_yoy", "kr_exports_first20d_yoy")
+
+
+def build_store(root: Path, only: tuple[str, ...] | None = None):  # noqa: ANN201 - a Service
+    """A temp project root with the repo's configs and every reference indicator imported
+    (``only`` those named)."""
     shutil.copytree(REPO / "configs", root / "configs")
     config = root / "configs" / "forecasting.toml"
     text = re.sub(r"(?m)^default = \[.*\]$", 'default = ["naive"]', config.read_text())
@@ -82,6 +88,8 @@ def build_store(root: Path):  # noqa: ANN201 - returns forecasting.service.Servi
     staging = root / "indicators"
     staging.mkdir()
     for path in sorted(REFERENCE.glob("*.csv")):
+        if only is not None and path.stem not in only:
+            continue
         rows = pd.read_csv(path, dtype=str, keep_default_na=False)
         rows = rows[rows["period"] >= "1995-01"]
         staged = staging / path.name
@@ -178,16 +186,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--no-contributions", action="store_true")
+    parser.add_argument("--quick", action="store_true", help=QUICK_HELP)
     args = parser.parse_args(argv)
     if not REFERENCE.is_dir():
         print(f"reference data not found at {REFERENCE}", file=sys.stderr)
         return 1
+    if args.quick:
+        args.start, args.jobs, args.no_contributions = "2026-01", 1, True
     sys.path.insert(0, str(REPO))
     wall = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         print("building the store ...")
-        service = build_store(Path(tmp))
+        service = build_store(Path(tmp), QUICK_INDICATORS if args.quick else None)
         tasks = origins(service.observations.frame(), args.start)
+    if args.quick:  # the last origin of each target
+        tasks = [
+            t
+            for i, t in enumerate(tasks)
+            if i + 1 == len(tasks) or tasks[i + 1]["target"] != t["target"]
+        ]
     print(
         f"{len(tasks)} origins ({args.start} .. latest, both targets), "
         f"{time.perf_counter() - wall:.1f}s"

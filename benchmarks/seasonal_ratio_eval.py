@@ -1,13 +1,14 @@
 """Sensitivity of ``seasonal_ratio`` to its two settings (not a test; run by hand).
 
-    python benchmarks/seasonal_ratio_eval.py [--start 2019-01]
+    python benchmarks/seasonal_ratio_eval.py [--start 2019-01] [--quick]
 
 For each target and each month M from ``--start`` to the latest actual in the bundled
 snapshot: ``as_of`` = the day before M's first release, the history is the target as known
 then (:func:`forecasting.observations.information_set`), and the model forecasts M. Prints
 the MAE and 80% coverage for each ``years`` set and ``recent`` count (the default,
 ``years=(2, 3, 4)`` and ``recent=2``, is marked), next to ``naive`` on the same origins.
-The model is univariate, so no indicators are needed.
+The model is univariate, so no indicators are needed. ``--quick``: the last few origins and
+two settings (the test suite runs it).
 """
 
 from __future__ import annotations
@@ -54,10 +55,14 @@ def score(model: Forecaster, cases: list[tuple[pd.Series, str, float]]) -> tuple
     return float(np.mean(errors)), float(np.mean(inside))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--start", default="2019-01")
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    years_grid, recent_grid = YEARS, RECENT
+    if args.quick:
+        args.start, years_grid, recent_grid = "2025-09", [(2, 3, 4)], [1, 2]
     obs = snapshot_observations()
     for target in ("exports_yoy", "imports_yoy"):
         started = time.perf_counter()
@@ -71,8 +76,8 @@ def main() -> None:
         mae, cov = score(NaiveForecaster(), cases)
         print(f"\n{target} {args.start}..{end}, {len(cases)} origins: naive MAE {mae:.2f}")
         print("years          recent   MAE   cov80")
-        for years in YEARS:
-            for recent in RECENT:
+        for years in years_grid:
+            for recent in recent_grid:
                 mae, cov = score(SeasonalRatioForecaster(years=years, recent=recent), cases)
                 mark = "  <- default" if (years, recent) == ((2, 3, 4), 2) else ""
                 print(f"{years!s:14} {recent:6}  {mae:5.2f}  {cov:5.2f}{mark}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import multiprocessing
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import timedelta
@@ -93,15 +94,33 @@ def backtest_origins(observations: pd.DataFrame, target: str, start: str, end: s
 _WORKER_OBS: pd.DataFrame | None = None
 
 
+#: the thread-count variables pinned to 1 in worker processes
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def _init_worker(observations: pd.DataFrame) -> None:
     """Each worker process keeps one copy of the observations and one BLAS thread (two
-    processes on two cores; BLAS threads on top oversubscribe and slow fits several-fold)."""
+    processes on two cores; BLAS threads on top oversubscribe and slow fits several-fold):
+    the libraries loaded already are limited now, those loaded later and the programs a
+    model starts (Prophet's cmdstan) read the pinned variables."""
     global _WORKER_OBS
     _WORKER_OBS = observations
     if multiprocessing.parent_process() is not None:
+        import os
+
         from threadpoolctl import threadpool_limits
 
+        for name in THREAD_VARIABLES:
+            os.environ[name] = "1"
         threadpool_limits(1)
+
+
+def _await_importing_threads() -> None:
+    """Wait for threads of this process that import modules (``forecasting-preload``): a
+    fork while one holds an import lock could leave a worker waiting for it for ever."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("forecasting-preload") and thread.is_alive():
+            thread.join()
 
 
 def _origin_task(
@@ -138,6 +157,7 @@ def run_backtest(
     jobs: int = 1,
     dask_scheduler: str = "",
     progress: Callable[[int, int], None] | None = None,
+    while_fitting: Callable[[], object] | None = None,
     warmup: int | None = None,
     extra_rows: pd.DataFrame | None = None,
     consensus: pd.Series | None = None,
@@ -155,6 +175,9 @@ def run_backtest(
     bands), and with ``consensus`` (period -> poll) each row gets ``p_beat`` from its
     calibrated distribution. ``keep_warmup``: return the warm-up origins' rows too (column
     ``reported`` False), e.g. to keep them as the errors later forecasts calibrate on.
+
+    ``while_fitting``: called once every worker process is started (with ``jobs`` > 1 only),
+    while the main process waits for them: e.g. :func:`forecasting.tracking.preload`.
 
     ``warmup``: with an ensemble among ``aliases``, the fitted models are also run at this
     many months of origins before ``start`` (default: the longest combination window) so that
@@ -185,11 +208,14 @@ def run_backtest(
         tasks = (_origin_task(o, fitted, observations) for o in origins)
         parts = _collect(tasks, len(origins), progress)
     else:
+        _await_importing_threads()
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
             jobs, mp_context=ctx, initializer=_init_worker, initargs=(observations,)
         ) as pool:
             futures = [pool.submit(_origin_task, o, fitted) for o in origins]
+            if while_fitting is not None:  # the fork context starts every worker at once
+                while_fitting()
             parts = _collect((f.result() for f in as_completed(futures)), len(origins), progress)
     if extra_rows is not None and not extra_rows.empty:
         keys = {(o.period, o.as_of) for o in origins}

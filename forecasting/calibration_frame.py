@@ -17,8 +17,10 @@ from forecasting.calibration import (
     _Z80,
     DEFAULT_SETTINGS,
     CalibrationSettings,
-    _row_distribution,
+    PredictiveDistribution,
+    _is_jan_feb,
     forecast_errors,
+    predictive_distribution,
     row_distribution,
 )
 from forecasting.calibration_adaptive import miss_rate_path, state_at
@@ -86,29 +88,39 @@ def calibrate_frame(
         else consensus_weights.reindex(out.index).fillna(1.0).to_numpy(dtype=float)
     )
     paths: dict[str, tuple[list[date], list[np.ndarray]]] = {}
+    samples: dict[str, _KnownErrors] = {}
+    models = out["model"].to_numpy()
+    periods = out["period"].astype(str).to_numpy()
+    yhat = out["yhat"].to_numpy(dtype=float)
+    half80 = (out["yhat_hi_80"].to_numpy(dtype=float) - out["yhat_lo_80"].to_numpy(dtype=float)) / 2
     for i in np.flatnonzero(out["yhat"].notna().to_numpy()):
-        row = out.iloc[i]
-        own = by_model.get(row["model"])
+        model = models[i]
+        own = by_model.get(model)
         if own is None:
             continue
-        dist, used[i] = _row_distribution(row, own, as_of_dates[i], horizons[i], settings)
+        if model not in samples:
+            samples[model] = _KnownErrors(own)
+        dist, used[i] = samples[model].distribution(
+            yhat[i], half80[i], periods[i], as_of_dates[i], horizons[i], settings
+        )
         if dist is None:
             continue
         rates: list[float | None] = [None] * len(settings.levels)
         if settings.adapt > 0:
-            if row["model"] not in paths:
-                paths[row["model"]] = miss_rate_path(own, settings)
-            rates = list(state_at(*paths[row["model"]], as_of_dates[i], settings))
-        for level, rate in zip(settings.levels, rates, strict=True):
-            lo, hi = dist.interval(level, rate)
+            if model not in paths:
+                paths[model] = miss_rate_path(own, settings)
+            rates = list(state_at(*paths[model], as_of_dates[i], settings))
+        for level, (lo, hi) in zip(
+            settings.levels, _intervals(dist, settings.levels, rates), strict=True
+        ):
             bounds[f"yhat_lo_{level}"][i], bounds[f"yhat_hi_{level}"][i] = lo, hi
         done[i] = True
         if np.isfinite(actual[i]):
             crps[i] = dist.crps(float(actual[i]))
         if consensus is not None:
-            c = consensus.get(str(row["period"]), np.nan)
+            c = consensus.get(periods[i], np.nan)
             if pd.notna(c):
-                shift = (1.0 - weights[i]) * (float(row["yhat"]) - float(c))
+                shift = (1.0 - weights[i]) * (float(yhat[i]) - float(c))
                 p_beat[i] = float(dist.prob_above(float(c) + shift)[0])
     for col, values in bounds.items():
         out[col] = values
@@ -118,6 +130,68 @@ def calibrate_frame(
     if consensus is not None:
         out["p_beat"] = p_beat
     return out
+
+
+class _KnownErrors:
+    """One model's rows of the :func:`forecast_errors` frame as arrays: the errors a forecast
+    made at a given origin draws on, chosen as
+    :func:`forecasting.calibration._row_distribution` chooses them (the same rows in the same
+    order), without a pandas filter per forecast row."""
+
+    def __init__(self, own: pd.DataFrame) -> None:
+        self.released = np.array([d.toordinal() for d in own["released"]], dtype=np.int64)
+        self.horizon = own["horizon"].to_numpy(dtype=np.int64)
+        self.jan_feb = np.array([_is_jan_feb(p) for p in own["period"]], dtype=bool)
+        self.error = own["error"].to_numpy(dtype=float)
+        self.scale = own["scale"].to_numpy(dtype=float)
+
+    def _sample(self, known: np.ndarray, period: str, settings: CalibrationSettings) -> np.ndarray:
+        """Positions of the errors drawn on among ``known`` (``_known_sample``)."""
+        rows = np.flatnonzero(known)
+        if settings.jan_feb_window > 0:
+            jf = _is_jan_feb(period)
+            size = settings.jan_feb_window if jf else settings.window
+            group = rows[self.jan_feb[rows] == jf][-size:]
+            if len(group) >= settings.min_errors:
+                return group
+        return rows[-settings.window :]
+
+    def distribution(
+        self,
+        yhat: float,
+        half80: float,
+        period: str,
+        as_of: date,
+        horizon: int,
+        settings: CalibrationSettings,
+    ) -> tuple[PredictiveDistribution | None, int]:
+        """(the calibrated distribution or None, the number of errors drawn on)."""
+        known = self.released < as_of.toordinal()
+        at_h = self._sample(known & (self.horizon == horizon), period, settings)
+        factor = 1.0
+        if len(at_h) < settings.min_errors and horizon > 1:
+            at_h = self._sample(known & (self.horizon == 1), period, settings)
+            factor = 1.0 if settings.method == "scaled" else float(np.sqrt(horizon))
+        dist = predictive_distribution(
+            float(yhat),
+            self.error[at_h],
+            settings,
+            scales=self.scale[at_h],
+            scale_now=float(half80),
+            horizon_factor=factor,
+        )
+        return dist, len(at_h)
+
+
+def _intervals(
+    dist: PredictiveDistribution, levels: Sequence[int], rates: Sequence[float | None]
+) -> list[tuple[float, float]]:
+    """``dist.interval(level, rate)`` for every level, from one quantile search."""
+    tails = [
+        (1.0 - lv / 100.0 if r is None else r) / 2.0 for lv, r in zip(levels, rates, strict=True)
+    ]
+    q = dist.quantile([p for a in tails for p in (a, 1.0 - a)])
+    return [(float(q[2 * k]), float(q[2 * k + 1])) for k in range(len(tails))]
 
 
 def consensus_weight(
@@ -153,18 +227,20 @@ def consensus_weights_at(rows: pd.DataFrame, released: pd.Series, min_pairs: int
         Series on ``rows``' index: the weight from the rows of the same model whose period
         was released before the row's ``as_of`` (1 with fewer than ``min_pairs``).
     """
-    out = pd.Series(1.0, index=rows.index)
+    out = np.ones(len(rows))
     rel = rows["period"].astype(str).map(released)
-    as_of = pd.to_datetime(rows["as_of"]).dt.date
-    for _, g in rows.groupby("model"):
-        d = (g["yhat"] - g["consensus"]).to_numpy(dtype=float)
-        a = (g["actual"] - g["consensus"]).to_numpy(dtype=float)
-        known_on = rel[g.index]
-        for pos, idx in enumerate(g.index):
-            past = (known_on < as_of[idx]).to_numpy()
+    # a period never released compares as known after every origin
+    rel_day = np.array([d.toordinal() if pd.notna(d) else np.iinfo(np.int64).max for d in rel])
+    as_of_day = np.array([d.toordinal() for d in pd.to_datetime(rows["as_of"]).dt.date])
+    d_all = (rows["yhat"] - rows["consensus"]).to_numpy(dtype=float)
+    a_all = (rows["actual"] - rows["consensus"]).to_numpy(dtype=float)
+    for positions in rows.groupby("model").indices.values():
+        d, a, known_on = d_all[positions], a_all[positions], rel_day[positions]
+        for pos, row in enumerate(positions):
+            past = known_on < as_of_day[row]
             past[pos] = False
-            out[idx] = consensus_weight(d[past], a[past], min_pairs)
-    return out
+            out[row] = consensus_weight(d[past], a[past], min_pairs)
+    return pd.Series(out, index=rows.index)
 
 
 def beat_probability(

@@ -29,7 +29,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from forecasting.observations import target_history
 from models.periods import COMBINED_JAN_FEB_FROM, is_combined_jan_feb
 
 __all__ = [
@@ -42,24 +41,60 @@ __all__ = [
 INDICATORS_USED_COLUMNS: tuple[str, ...] = ("series", "period", "value", "released")
 
 
-def _indicator_series(info: pd.DataFrame, name: str) -> pd.Series:
+def _indicator_matrix(info: pd.DataFrame, indicators: Sequence[str]) -> pd.DataFrame:
+    """The ``indicators`` of ``info`` as columns on one contiguous monthly grid covering every
+    period any of them has (NaN where a series has no row), or an empty frame if none has.
+
+    Returns:
+        DataFrame on a ``PeriodIndex``, columns = the indicators with at least one row.
+    """
+    rows = info[info["series"].isin(indicators)]
+    if rows.empty:
+        return pd.DataFrame(index=pd.PeriodIndex([], freq="M"))
     # an information set holds one row per (series, period); keep the last defensively
-    rows = info[info["series"] == name].drop_duplicates("period", keep="last")
-    return target_history(rows, name)
+    rows = rows.drop_duplicates(["series", "period"], keep="last")
+    ordinals = _month_ordinals(rows["period"])
+    lo = int(ordinals.min())
+    grid = pd.period_range(
+        pd.Period(ordinal=lo, freq="M"), pd.Period(ordinal=int(ordinals.max()), freq="M")
+    )
+    present = set(rows["series"])
+    names = [n for n in dict.fromkeys(indicators) if n in present]
+    col = pd.Index(names).get_indexer(rows["series"])
+    values = np.full((len(grid), len(names)), np.nan)
+    values[ordinals - lo, col] = rows["value"].to_numpy(dtype=float)
+    return pd.DataFrame(values, index=grid, columns=names)
 
 
-def _with_jan_feb_aggregate(values: pd.Series) -> pd.Series:
-    """Replace each combined-February value (from 2020) by the mean of January and February."""
-    out = values.copy()
-    for period in values.index:
-        if not is_combined_jan_feb(period):
-            continue
-        feb = values.loc[period]
-        jan_period = period - 1
-        jan = values.loc[jan_period] if jan_period in values.index else np.nan
-        if pd.notna(feb) and pd.notna(jan):
-            out.loc[period] = (feb + jan) / 2.0
-    return out
+def _month_ordinals(periods: pd.Series) -> np.ndarray:
+    """Monthly Period ordinals of ``periods`` (``YYYY-MM`` texts parsed in bulk, anything else
+    by pandas)."""
+    text = periods.to_numpy()
+    if text.dtype == object and all(isinstance(p, str) for p in text):
+        raw = np.asarray(text, dtype="S7")
+        chars = raw.view("S1").reshape(len(raw), 7)
+        if (np.char.str_len(raw) == 7).all() and (chars[:, 4] == b"-").all():
+            digits = chars[:, [0, 1, 2, 3, 5, 6]].view(np.uint8).astype(np.int64) - ord("0")
+            if ((digits >= 0) & (digits <= 9)).all():
+                year = digits[:, :4] @ np.array([1000, 100, 10, 1])
+                month = digits[:, 4:] @ np.array([10, 1])
+                return (year - 1970) * 12 + month - 1
+    return pd.PeriodIndex(periods, freq="M").asi8
+
+
+def _with_jan_feb_aggregate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Replace each combined-February value (from 2020) by the mean of January and February
+    where both are known (column by column; a January before the frame counts as missing)."""
+    index = frame.index
+    feb = np.flatnonzero((index.month == 2) & (index.year >= COMBINED_JAN_FEB_FROM))
+    feb = feb[feb > 0]  # the January row is the one before (the grid is contiguous)
+    if len(feb) == 0:
+        return frame
+    values = frame.to_numpy(dtype=float, copy=True)
+    both = ~np.isnan(values[feb]) & ~np.isnan(values[feb - 1])
+    mean = (values[feb] + values[feb - 1]) / 2.0
+    values[feb] = np.where(both, mean, values[feb])
+    return pd.DataFrame(values, index=index, columns=frame.columns)
 
 
 def indicator_exog(
@@ -86,19 +121,14 @@ def indicator_exog(
         docstring).
     """
     last = pd.Period(last_period, freq="M")
-    per_series = {name: _indicator_series(info, name) for name in indicators}
+    # aggregate before cutting the grid so a February row can see its January
+    known = _with_jan_feb_aggregate(_indicator_matrix(info, indicators))
     if first_period is not None:
         first = pd.Period(first_period, freq="M")
     else:
-        starts = [s.index[0] for s in per_series.values() if len(s)]
-        first = min(starts) if starts else last
-        first = min(first, last)
+        first = min(known.index[0], last) if len(known.index) else last
     grid = pd.period_range(first, last, freq="M")
-    columns = {}
-    for name, values in per_series.items():
-        # aggregate before cutting the grid so a February row can see its January
-        columns[name] = _with_jan_feb_aggregate(values).reindex(grid)
-    frame = pd.DataFrame(columns, index=grid, columns=list(indicators), dtype=float)
+    frame = known.reindex(index=grid, columns=list(indicators)).astype(float)
     frame.index.name = "period"
     return frame
 

@@ -26,6 +26,7 @@ from models.base import Forecaster
 from models.errors import ModelError
 from models.periods import next_target_periods
 from models.registry import model_class
+from models.shared_inputs import shared_inputs
 
 __all__ = ["MemberForecasts", "Origin", "exog_indicators", "member_forecasts"]
 
@@ -96,23 +97,24 @@ def member_forecasts(
     exog = None
     parts: list[pd.DataFrame] = []
     fitted: dict[str, Forecaster] = {}
-    for alias in aliases:
-        cls = model_class(alias)
-        if getattr(cls, "cross_target", False):
-            continue  # computed from the other targets' forecasts (forecasting.cross_target)
-        if cls.supports_exog and exog is None:
-            exog = indicator_exog(info, exog_indicators(aliases), target_p)
-        x = exog if cls.supports_exog else None
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model = cls().fit(history, x)
-                fc = model.predict(horizon, x)
-        except ModelError as exc:
-            parts.append(pd.DataFrame([{"model": alias, "period": period, "error": str(exc)}]))
-            continue
-        nowcast = bool(getattr(model, "used_indicators", ()))
-        parts.append(fc.assign(model=alias, error=None, uses_indicators=nowcast))
-        if keep_fitted:
-            fitted[alias] = model
+    with shared_inputs():  # the indicator inputs the nowcast models share, prepared once
+        for alias in aliases:
+            cls = model_class(alias)
+            if getattr(cls, "cross_target", False):
+                continue  # computed from the other targets' forecasts (forecasting.cross_target)
+            if cls.supports_exog and exog is None:
+                exog = indicator_exog(info, exog_indicators(aliases), target_p)
+            x = exog if cls.supports_exog else None
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    model = cls().fit(history, x)
+                    fc = model.predict(horizon, x)
+            except ModelError as exc:
+                parts.append(pd.DataFrame([{"model": alias, "period": period, "error": str(exc)}]))
+                continue
+            nowcast = bool(getattr(model, "used_indicators", ()))
+            parts.append(fc.assign(model=alias, error=None, uses_indicators=nowcast))
+            if keep_fitted:
+                fitted[alias] = model
     return MemberForecasts(pd.concat(parts, ignore_index=True), exog, history, fitted)

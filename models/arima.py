@@ -78,21 +78,23 @@ class ArimaForecaster(Forecaster):
 
         model = _sarimax(history, self.order)
         start = _sarimax_start_params(css_params, p)
+        # cov_type="none": the forecasts do not use the parameters' covariance (statsmodels
+        # would compute it from numerical derivatives on every fit and filter)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = None
             if self.method == "css" and start is not None:
                 try:
-                    result = model.filter(start)
+                    result = model.filter(start, cov_type="none")
                 except (ValueError, np.linalg.LinAlgError):
                     result = None
             if result is None:
                 try:
-                    result = model.fit(start_params=start, disp=False)
+                    result = model.fit(start_params=start, disp=False, cov_type="none")
                 except (ValueError, np.linalg.LinAlgError):
                     if start is None:
                         raise
-                    result = model.fit(disp=False)
+                    result = model.fit(disp=False, cov_type="none")
         if not np.all(np.isfinite(result.params)):
             raise ModelError("model 'arima': non-finite parameter estimates")
         self.params = np.asarray(result.params, dtype=float)
@@ -102,7 +104,9 @@ class ArimaForecaster(Forecaster):
         if self._result is None:  # unpickled: re-run the Kalman filter at the fitted parameters
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                self._result = _sarimax(self._history, self.order).filter(self.params)
+                self._result = _sarimax(self._history, self.order).filter(
+                    self.params, cov_type="none"
+                )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fc = self._result.get_forecast(steps)

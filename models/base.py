@@ -18,6 +18,7 @@ Also here: the y/y transforms the models share (:func:`log_growth`, :func:`from_
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
@@ -348,7 +349,7 @@ def _to_frame(
     if len(mean) <= max(idx):
         raise ModelError(f"model {alias!r} returned {len(mean)} steps, needed {max(idx) + 1}")
     yhat = mean[idx]
-    out = pd.DataFrame({"period": [str(p) for p in targets], "yhat": yhat})
+    bounds: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for level in sorted(levels):
         lo_q, hi_q = (1 - level / 100) / 2, 1 - (1 - level / 100) / 2
         lo_given = _quantile_lookup(pf.quantiles, lo_q)
@@ -361,18 +362,27 @@ def _to_frame(
             lo, hi = np.quantile(draws, [lo_q, hi_q], axis=1)
         elif pf.sd is not None:
             sd = np.asarray(pf.sd, dtype=float)[idx]
-            z = stats.norm.ppf(hi_q)
+            z = _normal_quantile(hi_q)
             lo, hi = yhat - z * sd, yhat + z * sd
         else:
             raise ModelError(f"model {alias!r} gave neither sd, samples nor {level}% quantiles")
-        out[f"yhat_lo_{level}"] = lo
-        out[f"yhat_hi_{level}"] = hi
+        bounds[level] = (lo, hi)
     # skewed simulated distributions can otherwise put the mean just outside a sample quantile
-    nest_intervals(out, levels)
-    out = out.loc[:, ["period", "yhat", *interval_columns(levels)]]
-    if not np.all(np.isfinite(out.drop(columns="period").to_numpy())):
+    columns: dict[str, Any] = {"period": [str(p) for p in targets], "yhat": yhat}
+    inner_lo = inner_hi = yhat
+    for level in sorted(levels):
+        inner_lo = np.minimum(bounds[level][0], inner_lo)
+        inner_hi = np.maximum(bounds[level][1], inner_hi)
+        columns[f"yhat_lo_{level}"], columns[f"yhat_hi_{level}"] = inner_lo, inner_hi
+    if not all(np.all(np.isfinite(v)) for k, v in columns.items() if k != "period"):
         raise ModelError(f"model {alias!r} produced non-finite forecasts")
-    return out
+    return pd.DataFrame(columns, columns=["period", "yhat", *interval_columns(levels)])
+
+
+@functools.lru_cache(maxsize=64)
+def _normal_quantile(prob: float) -> float:
+    """The standard normal's ``prob`` quantile (cached: the levels repeat)."""
+    return float(stats.norm.ppf(prob))
 
 
 def nest_intervals(frame: pd.DataFrame, levels: tuple[int, ...]) -> None:

@@ -36,6 +36,7 @@ import pandas as pd
 
 from models.base import Forecaster, ModelError, PointForecast, lowest_aic
 from models.periods import is_combined_jan_feb, is_target_period
+from models.shared_inputs import content_key, history_gaps_imputed, shared
 from models.workdays import calendar_regressors
 
 __all__ = [
@@ -108,13 +109,37 @@ def nowcast_inputs(
     A column is used when it is in ``indicators`` and in ``exog``, has a value at every target
     period after the history's last period that ``exog`` covers, and shares at least
     ``min_overlap`` target periods with the history. With ``impute``, gaps inside the history
-    are filled (:func:`_history_gaps_imputed`). Pure: nothing passed in is modified.
+    are filled (:func:`models.shared_inputs.history_gaps_imputed`). Pure: nothing passed in is
+    modified. Within a :func:`models.shared_inputs.shared_inputs` scope (one origin) the
+    models asking for the same inputs share one preparation.
     """
-    last = history.index[-1]
     if exog is None:
-        empty = pd.DataFrame(index=history.index)
-        return NowcastInputs(empty, ())
+        return NowcastInputs(pd.DataFrame(index=history.index), ())
     exog = _checked_exog(exog, alias)
+    key = (
+        "nowcast_inputs",
+        content_key(history),
+        content_key(exog),
+        tuple(indicators),
+        min_overlap,
+        impute,
+    )
+    return shared(
+        key,
+        lambda: _prepared_inputs(history, exog, indicators, min_overlap, impute),
+        lambda inputs: NowcastInputs(inputs.frame.copy(), inputs.used),
+    )
+
+
+def _prepared_inputs(
+    history: pd.Series,
+    exog: pd.DataFrame,
+    indicators: Sequence[str],
+    min_overlap: int,
+    impute: bool,
+) -> NowcastInputs:
+    """:func:`nowcast_inputs` on a checked ``exog``."""
+    last = history.index[-1]
     end = max(last, exog.index[-1])
     grid = pd.period_range(history.index[0], end, freq="M")
     future = grid[grid > last]
@@ -134,7 +159,7 @@ def nowcast_inputs(
             used.append(name)
     frame = aligned.loc[:, used].astype(float)
     if impute:
-        frame = _history_gaps_imputed(frame, last)
+        frame = history_gaps_imputed(frame, last)
     return NowcastInputs(frame, tuple(used))
 
 
@@ -164,36 +189,6 @@ def forecast_frame(
     return frame
 
 
-def _history_gaps_imputed(frame: pd.DataFrame, last: pd.Period) -> pd.DataFrame:
-    """Fill an indicator's gaps *within the history* from the other used indicators.
-
-    Sparse series (e.g. Korea's 20-day exports, 38 missing months) would otherwise cost every
-    month in which any one of them is missing. A gap at period ``t <= last`` is filled by an
-    OLS fit of that column on the columns complete at ``t`` (over the months where all are
-    observed); a gap no other column can explain stays NaN. Rows after ``last`` (the months
-    to forecast) are never filled: there a missing indicator means "not released".
-    """
-    out = frame.copy()
-    hist = frame.loc[:last]
-    for name in frame.columns:
-        gaps = hist.index[hist[name].isna()]
-        if len(gaps) == 0:
-            continue
-        others = [c for c in frame.columns if c != name]
-        for period in gaps:
-            avail = [c for c in others if pd.notna(hist.at[period, c])]
-            if not avail:
-                continue
-            rows = hist[[name, *avail]].dropna()
-            if len(rows) < max(12, 3 * (len(avail) + 1)):
-                continue
-            design = np.column_stack([np.ones(len(rows)), rows[avail].to_numpy()])
-            coef, *_ = np.linalg.lstsq(design, rows[name].to_numpy(), rcond=None)
-            point = np.concatenate([[1.0], hist.loc[period, avail].to_numpy(dtype=float)])
-            out.at[period, name] = float(point @ coef)
-    return out
-
-
 def lag12_with_jan_feb(y: pd.Series) -> pd.Series:
     """The target twelve months earlier, on ``y``'s index, with the Jan–Feb rule.
 
@@ -201,7 +196,7 @@ def lag12_with_jan_feb(y: pd.Series) -> pd.Series:
     single month (2019), the lag is the mean of that January and February.
     """
     lag = y.shift(12)
-    for period in y.index:
+    for period in y.index[y.index.month == 2]:  # only a February can be a combined Jan–Feb
         if is_combined_jan_feb(period) and not is_combined_jan_feb(period - 12):
             jan, feb = period - 13, period - 12
             if jan in y.index and feb in y.index:
@@ -227,7 +222,7 @@ def calendar_block(grid: pd.PeriodIndex, columns: Sequence[str], last: pd.Period
 def combined_january_filled(frame: pd.DataFrame) -> pd.DataFrame:
     """Regressors for a combined January (2020 on) copy the Jan–Feb aggregate on ``YYYY-02``."""
     out = frame.copy()
-    for period in out.index:
+    for period in out.index[out.index.month == 1]:  # only a January can be combined
         if not is_target_period(period) and (period + 1) in out.index:
             out.loc[period] = out.loc[period + 1].to_numpy()
     return out
@@ -338,7 +333,9 @@ class DynamicRegressionForecaster(NowcastForecaster):
         self._xcols = list(x.columns)
 
         def fit(candidate: tuple[tuple[int, int, int], Any]) -> tuple[float, Any]:
-            res = candidate[1].fit(disp=False, maxiter=self.maxiter)
+            # no parameter covariance: the forecasts and the AIC do not use it, and its
+            # numerical derivatives cost a fifth of the fit
+            res = candidate[1].fit(disp=False, maxiter=self.maxiter, cov_type="none")
             return res.aic, res
 
         with warnings.catch_warnings():

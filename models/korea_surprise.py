@@ -63,9 +63,11 @@ __all__ = ["CALENDAR", "KoreaSurpriseForecaster", "own_months", "surprise"]
 CALENDAR: tuple[str, ...] = ("cn_wd_log", "lny_pre", "lny_post")
 
 
-def _log_grid(values: pd.Series) -> dict[pd.Period, float]:
-    """Month -> log y/y of a monthly series (NaN where missing). Pure."""
-    return dict(zip(values.index, log_yoy(values.to_numpy(dtype=float)), strict=True))
+def _log_grid(values: pd.Series) -> dict[int, float]:
+    """Month ordinal (``Period.ordinal``) -> log y/y of a monthly series (NaN where missing).
+    Pure."""
+    months = values.index.asi8.tolist()
+    return dict(zip(months, log_yoy(values.to_numpy(dtype=float)), strict=True))
 
 
 def own_months(column: pd.Series) -> pd.Series:
@@ -77,7 +79,7 @@ def own_months(column: pd.Series) -> pd.Series:
     Pure.
     """
     out = column.astype(float).copy()
-    for period in out.index:
+    for period in out.index[out.index.month == 2]:  # only a February can be combined
         jan = period - 1
         if is_combined_jan_feb(period) and jan in out.index and pd.notna(out[jan]):
             out[period] = 2.0 * out[period] - out[jan]
@@ -95,7 +97,20 @@ def surprise(
     For a combined Jan–Feb ``period`` the forecast is made from December and the surprise is
     the mean over January and February (the months that are known). Pure.
     """
-    months = [period - 1, period] if is_combined_jan_feb(period) else [period]
+    by_ordinal = {month.ordinal: value for month, value in log_yoy_map.items()}
+    return _surprise(by_ordinal, period, years, recent)
+
+
+def _surprise(
+    log_yoy_map: Mapping[int, float],
+    period: pd.Period,
+    years: Sequence[int],
+    recent: int,
+) -> float:
+    """:func:`surprise` on a map keyed by month ordinals (as the model keeps its grids)."""
+    months = [(period - 1).ordinal, period.ordinal]
+    if not is_combined_jan_feb(period):
+        months = months[1:]
     last = months[0] - 1
     values = []
     for month in months:
@@ -138,14 +153,14 @@ class KoreaSurpriseForecaster(NowcastForecaster):
         self.coef = {}
         if not inputs.used:
             return
-        china = self._rule.log_history
+        china = self._rule.log_by_ordinal
         grids = {n: _log_grid(own_months(inputs.frame[n])) for n in inputs.used}
         rows = []
         observed = observed_target_periods(history)[-self.window :]
         cal = calendar_regressors(observed, self.calendar, missing="nan")
         for period in observed:
-            row = [surprise(china, period, self.years, self.recent)]
-            row += [surprise(grids[n], period, self.years, self.recent) for n in inputs.used]
+            row = [_surprise(china, period, self.years, self.recent)]
+            row += [_surprise(grids[n], period, self.years, self.recent) for n in inputs.used]
             row += list(cal.loc[period].to_numpy(dtype=float))
             rows.append(row)
         data = np.array(rows, dtype=float)
@@ -169,7 +184,7 @@ class KoreaSurpriseForecaster(NowcastForecaster):
             used = [n for n in self.coef if n not in self.calendar]
             grids = {name: _log_grid(own_months(frame[name])) for name in used}
             news = [
-                self.coef[name] * surprise(grids[name], periods[i], self.years, self.recent)
+                self.coef[name] * _surprise(grids[name], periods[i], self.years, self.recent)
                 for name in used
             ]
             if self.calendar:

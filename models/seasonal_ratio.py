@@ -54,7 +54,9 @@ def seasonal_ratio_log_yoy(
     """Mean over ``k`` and ``r`` of the identity in the module docstring (NaN if none applies).
 
     ``log_yoy`` maps months to ``log(1 + g/100)``; ``r`` runs over ``last, last - 1, ...``
-    (``recent`` months). Only months up to ``last`` and ``target - 12`` are read. Pure.
+    (``recent`` months). Only months up to ``last`` and ``target - 12`` are read. Pure. The
+    months may be Periods or, as the models pass them (integer keys hash and subtract much
+    faster), their ordinals (``Period.ordinal``) throughout.
     """
     nan = float("nan")
     values: list[float] = []
@@ -98,7 +100,7 @@ class SeasonalRatioForecaster(Forecaster):
     def _fit(self, history: pd.Series, exog: pd.DataFrame | None) -> None:
         filled = filled_history(history)
         self._log = pd.Series(log_yoy(filled), index=filled.index)
-        known = dict(self._log.items())
+        known = self.log_by_ordinal
         errors: list[float] = []
         observed = observed_target_periods(history)
         for prev, period in zip(observed[:-1], observed[1:], strict=True):
@@ -114,14 +116,16 @@ class SeasonalRatioForecaster(Forecaster):
         self._sigma = float(np.std(errors, ddof=1))
 
     def _month_forecast(
-        self, log_yoy: Mapping[pd.Period, float], last: pd.Period, month: pd.Period
+        self, log_yoy: Mapping[int, float], last: pd.Period, month: pd.Period
     ) -> float:
-        return seasonal_ratio_log_yoy(log_yoy, last, month, self.years, self.recent)
+        """The rule for ``month`` from ``log_yoy`` keyed by month ordinals."""
+        return seasonal_ratio_log_yoy(log_yoy, last.ordinal, month.ordinal, self.years, self.recent)
 
     def _period_forecast(
-        self, log_yoy: Mapping[pd.Period, float], last: pd.Period, period: pd.Period
+        self, log_yoy: Mapping[int, float], last: pd.Period, period: pd.Period
     ) -> float:
-        """A combined Jan–Feb target is the mean of its two months' forecasts."""
+        """A combined Jan–Feb target is the mean of its two months' forecasts (``log_yoy``
+        keyed by month ordinals)."""
         z = self._month_forecast(log_yoy, last, period)
         if is_combined_jan_feb(period):
             both = [
@@ -135,18 +139,23 @@ class SeasonalRatioForecaster(Forecaster):
         """The fitted history as month -> log y/y on the filled monthly grid (a copy)."""
         return dict(self._log.items())
 
+    @property
+    def log_by_ordinal(self) -> dict[int, float]:
+        """:attr:`log_history` keyed by the months' ordinals (``Period.ordinal``)."""
+        return dict(zip(self._log.index.asi8.tolist(), self._log.to_numpy(), strict=True))
+
     def log_path(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
         """(mean, sd) of the log y/y of the next ``steps`` months: the rule, and its one-step
         error sd times ``sqrt(step)``."""
         last = self._log.index[-1]
-        grid = dict(self._log.items())
+        grid = self.log_by_ordinal
         mean_log = np.empty(steps)
         for i in range(steps):
             month = last + i + 1
             z = self._month_forecast(grid, last, month)
             if not np.isfinite(z):
                 raise ModelError(f"model {self.alias!r}: no seasonal ratio for {month}")
-            grid[month] = z  # later steps use it for their base (beyond 12 steps)
+            grid[month.ordinal] = z  # later steps use it for their base (beyond 12 steps)
             mean_log[i] = z
         for i in range(steps):  # combined Jan–Feb: mean of the two months
             month = last + i + 1

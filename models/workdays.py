@@ -177,20 +177,36 @@ def calendar_regressors(
     unknown = [c for c in columns if c not in CALENDAR_COLUMNS]
     if unknown:
         raise ValueError(f"unknown calendar columns {unknown}; known: {list(CALENDAR_COLUMNS)}")
-    index = pd.PeriodIndex([pd.Period(p, freq="M") for p in periods], freq="M")
-    out = pd.DataFrame(index=index)
+    if missing not in ("raise", "nan"):
+        raise ValueError(f"missing must be 'raise' or 'nan', got {missing!r}")
+    if isinstance(periods, pd.PeriodIndex) and periods.freqstr in ("M", "ME"):
+        index = periods.rename(None)
+    else:
+        index = pd.PeriodIndex([pd.Period(p, freq="M") for p in periods], freq="M")
+    cols = tuple(columns)
+    rows = [_regressor_row(int(o), cols, missing) for o in index.asi8]
+    values = np.array(rows, dtype=float).reshape(len(index), len(cols))
+    return pd.DataFrame(values, index=index, columns=list(cols))
+
+
+@lru_cache(maxsize=16384)
+def _regressor_row(ordinal: int, columns: tuple[str, ...], missing: str) -> tuple[float, ...]:
+    """One period's calendar regressors (cached: a pure function of the period; a month
+    outside the schedule with ``missing="raise"`` raises and is not cached)."""
+    index = pd.PeriodIndex([pd.Period(ordinal=ordinal, freq="M")], freq="M")
+    out: dict[str, float] = {}
     for col in columns:
         if "_wd_" in col:
             country, kind = col.split("_wd_")
             values = working_day_difference(
                 index, country.upper(), log=kind == "log", missing=missing
             )
-            out[col] = values.to_numpy()
+            out[col] = float(values.iloc[0])
     lny = [c for c in ("lny_pre", "lny_post") if c in columns]
     if lny:
         from models.prophet_lny import lny_regressors
 
         shares = lny_regressors(index)
         for c in lny:
-            out[c] = shares[c].to_numpy()
-    return out.loc[:, list(columns)].astype(float) if len(index) else out.astype(np.float64)
+            out[c] = float(shares[c].iloc[0])
+    return tuple(out[c] for c in columns)

@@ -17,7 +17,7 @@ from forecasting.cli._common import (
     say,
     warn,
 )
-from forecasting.errors import DataError, TrackingError
+from forecasting.errors import ConfigError, DataError, TrackingError
 
 
 def backtest_command(
@@ -34,6 +34,13 @@ def backtest_command(
             "(default: the combination window, 24; 0 = none).",
         ),
     ] = None,
+    plots: Annotated[
+        str,
+        typer.Option(
+            help="Which models' forecast-vs-actual and residual PNGs MLflow gets: headline "
+            "(the ensemble and the champion, the default), all, or none.",
+        ),
+    ] = "headline",
 ) -> None:
     """Pseudo-real-time rolling-origin backtest, logged to MLflow.
 
@@ -45,6 +52,8 @@ def backtest_command(
     from forecasting.usecases._common import checked_target
 
     checked_target(target)
+    if plots not in tracking.PLOTS:
+        raise ConfigError(f"--plots: {plots!r} is not one of {', '.join(tracking.PLOTS)}")
     first = parse_period_option(start, "--start")
     last = parse_period_option(end, "--end")
     if warmup is not None and warmup < 0:
@@ -63,6 +72,7 @@ def backtest_command(
             jobs=jobs,
             progress=progress_task(prog, f"backtest {target}"),
             warmup=warmup,
+            while_fitting=tracking.preload,  # MLflow's imports while the workers fit
         )
     console.print(frame_table(result.metrics.reset_index(), f"{target} {first}..{last}: accuracy"))
     if result.board is not None:
@@ -75,7 +85,7 @@ def backtest_command(
         if failures is not None:
             warn(f"some models failed at some origins; reasons in {failures}")
     try:
-        run_id = tracking.log_backtest(svc.settings, result)
+        run_id = tracking.log_backtest(svc.settings, result, plots=plots)
     except TrackingError as exc:
         warn(f"{exc}; the backtest rows are in the service store")
         raise typer.Exit(TrackingError.exit_code) from None

@@ -25,6 +25,7 @@ from forecasting.errors import ForecastingError, ScheduleError, TrackingError
 from forecasting.job_runs import JobRun, job_of
 from forecasting.jobs.record import Recorded, record_forecast
 from forecasting.service import Service
+from forecasting.tracking import preload
 from forecasting.usecases import (
     BacktestResult,
     DataStatus,
@@ -173,7 +174,15 @@ def _units(
             periods = target_periods("2000-01", end)[-window:]
             cb = (lambda d, n, t=target: progress(t, d, n)) if progress else None
             own = models_for(target, models)  # the models of --models this target takes
-            bt = backtest(service, target, str(periods[0]), end, models=own, progress=cb)
+            bt = backtest(
+                service,
+                target,
+                str(periods[0]),
+                end,
+                models=own,
+                progress=cb,
+                while_fitting=preload,  # MLflow's imports while the workers fit
+            )
             fc = forecast_release(service, target, today=today, period=period, models=own)
             recorded = record_forecast(service, fc, origin=origin, job_id=unit)
         except ForecastingError as exc:

@@ -24,7 +24,15 @@ from forecasting.tracking._store import (
     run_name,
 )
 
-__all__ = ["fan_chart", "forecast_tags", "log_backtest", "log_catch_up", "log_forecast"]
+__all__ = [
+    "PLOTS",
+    "fan_chart",
+    "forecast_tags",
+    "log_backtest",
+    "log_catch_up",
+    "log_forecast",
+    "plotted_models",
+]
 
 
 def log_backtest(
@@ -34,14 +42,15 @@ def log_backtest(
     parent_run_id: str | None = None,
     kind: str = "backtest",
     champion: str | None = None,
+    plots: str = "headline",
 ) -> str:
     """A parent run for a :class:`~forecasting.usecases.BacktestResult` and a child run per
-    model: accuracy metrics, the comparison with the consensus where polls exist, the rows
-    and the forecast-vs-actual and residual pictures. ``champion`` is named only by a run
-    that registers models. Returns the parent run id."""
-    from forecasting.plots import forecast_vs_actual_png, residuals_png
-
+    model: accuracy metrics, the comparison with the consensus where polls exist, the rows,
+    and for the models :func:`plotted_models` names (``plots``) the forecast-vs-actual and
+    residual pictures. ``champion`` is named only by a run that registers models. Returns the
+    parent run id."""
     r = result
+    drawn = set(plotted_models(r, plots, champion))
     first, last = r.as_of_range
     scope = f"{r.start}..{r.end}"
     with connected(settings) as mlflow:
@@ -94,17 +103,56 @@ def log_backtest(
                         tags={"kind": f"{kind}-model", "model": model, "target": r.target},
                     )
                     child.table("backtest_rows.csv", rows)
-                    title = f"{r.target} · {model}"
-                    forecast_vs_actual_png(
-                        rows,
-                        f"{title}: forecast vs actual",
-                        child.file("forecast_vs_actual.png"),
-                        r.consensus,
-                        SERIES[r.target].unit,
-                    )
-                    residuals_png(rows, title, child.file("residuals.png"))
+                    if model in drawn:
+                        _backtest_pictures(child, r, str(model), rows)
 
         return parent.id
+
+
+#: what ``log_backtest(plots=...)`` draws: see :func:`plotted_models`
+PLOTS = ("headline", "all", "none")
+
+
+def plotted_models(result: Any, plots: str = "headline", champion: str | None = None) -> list[str]:
+    """The models of a backtest whose pictures are drawn.
+
+    ``"headline"`` (the default): the headline model (the ensemble, whose figures the parent
+    run shows and the forecast publishes) and the champion (``champion``, else the best
+    trailing MAE: the model ``run`` would publish as champion): the two a user opens. Every
+    model's rows and metrics are logged all the same; drawing each model's two PNGs cost a
+    quarter of a backtest command, for pictures few open. ``"all"``: every model's;
+    ``"none"``: none (e.g. a scripted benchmark).
+
+    Raises:
+        ConfigError: ``plots`` is not one of :data:`PLOTS`.
+    """
+    if plots not in PLOTS:
+        from forecasting.errors import ConfigError
+
+        raise ConfigError(f"plots: {plots!r} is not one of {', '.join(PLOTS)}")
+    models = [str(m) for m in result.models]
+    if plots == "all":
+        return models
+    if plots == "none" or not models:
+        return []
+    ranked = result.ranked()
+    best = champion or (ranked[0] if ranked else None)
+    return [m for m in models if m in (headline_model(models), best)]
+
+
+def _backtest_pictures(run: Run, result: Any, model: str, rows: pd.DataFrame) -> None:
+    """A model's forecast-vs-actual and residual PNGs, into ``run``'s artifacts."""
+    from forecasting.plots import forecast_vs_actual_png, residuals_png
+
+    title = f"{result.target} · {model}"
+    forecast_vs_actual_png(
+        rows,
+        f"{title}: forecast vs actual",
+        run.file("forecast_vs_actual.png"),
+        result.consensus,
+        SERIES[result.target].unit,
+    )
+    residuals_png(rows, title, run.file("residuals.png"))
 
 
 def log_forecast(

@@ -85,9 +85,11 @@ def backtest(
     jobs: int | None = None,
     progress: Progress | None = None,
     warmup: int | None = None,
+    while_fitting: Callable[[], object] | None = None,
 ) -> BacktestResult:
     """Backtest ``target`` over ``[start, end]`` (see :func:`run_backtest`; ``warmup``: months
-    of origins before ``start`` that only weight the combinations).
+    of origins before ``start`` that only weight the combinations; ``while_fitting``: called
+    while the worker processes fit, e.g. :func:`forecasting.tracking.preload`).
 
     Raises:
         DataError: an unknown target or no released period in the range.
@@ -115,6 +117,7 @@ def backtest(
         jobs=jobs or service.settings.backtest.jobs,
         dask_scheduler=service.settings.backtest.dask_scheduler,
         progress=progress,
+        while_fitting=while_fitting,
         warmup=warmup,
         extra_rows=extra,
         consensus=consensus,

@@ -205,3 +205,83 @@ def test_ensemble_takes_the_korea_nowcast_for_jan_feb_prints(observations) -> No
         early_wide["seasonal_ratio"].tolist()
     )
     assert (early_wide["ensemble"] - early_wide["kr_surprise"]).abs().min() > 0.1
+
+
+def _thread_settings() -> dict[str, str | None]:
+    import os
+
+    from threadpoolctl import threadpool_info
+
+    from forecasting.backtest import THREAD_VARIABLES
+
+    blas = {str(i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"}
+    return {**{v: os.environ.get(v) for v in THREAD_VARIABLES}, "blas": ",".join(sorted(blas))}
+
+
+def test_worker_processes_pin_one_blas_thread() -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from forecasting.backtest import _init_worker
+
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker, initargs=(None,)) as pool:
+        got = pool.submit(_thread_settings).result()
+    assert got == {
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "blas": "1",
+    }
+
+
+def test_while_fitting_is_called_once_the_workers_run() -> None:
+    from forecasting.backtest import run_backtest
+    from tests.forecasting.identity_fixture import observations
+
+    obs = observations()
+    calls: list[int] = []
+    rows = run_backtest(
+        obs, "exports_yoy", "2025-11", "2025-12", ["naive"], jobs=2,
+        while_fitting=lambda: calls.append(1), warmup=0,
+    )  # fmt: skip
+    assert calls == [1] and set(rows["period"]) == {"2025-11", "2025-12"}
+    run_backtest(
+        obs, "exports_yoy", "2025-11", "2025-12", ["naive"], jobs=1,
+        while_fitting=lambda: calls.append(2), warmup=0,
+    )  # fmt: skip
+    assert calls == [1]  # no workers, nothing to overlap
+
+
+def test_no_fork_while_a_preload_thread_imports() -> None:
+    import threading
+    import time
+
+    from forecasting.backtest import _await_importing_threads
+    from forecasting.tracking import THREAD_NAME
+
+    done: list[bool] = []
+    thread = threading.Thread(
+        target=lambda: (time.sleep(0.3), done.append(True)), name=THREAD_NAME, daemon=True
+    )
+    thread.start()
+    _await_importing_threads()
+    assert done == [True]
+
+
+def test_preload_imports_mlflow_and_the_plots_in_a_thread() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from forecasting.tracking import PRELOADED, preload\n"
+        "assert 'mlflow' not in sys.modules and 'matplotlib' not in sys.modules\n"
+        "thread = preload()\n"
+        "assert preload() is thread\n"
+        "thread.join()\n"
+        "print(all(name in sys.modules for name in PRELOADED))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True"

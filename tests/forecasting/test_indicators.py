@@ -114,3 +114,11 @@ def test_reference_kr_exports_ragged_edge(service) -> None:  # noqa: ANN001
     stored = frame[(frame["series"] == "kr_exports_yoy") & (frame["period"] == "2024-06")]
     first = stored.sort_values("released")["value"].iloc[0]
     assert exog.loc["2024-06", "kr_exports_yoy"] == pytest.approx(first)
+
+
+def test_periods_as_period_objects_give_the_same_frame(info: pd.DataFrame) -> None:
+    as_periods = info.assign(period=[pd.Period(p, freq="M") for p in info["period"]])
+    names = sorted(set(info["series"]))
+    pd.testing.assert_frame_equal(
+        indicator_exog(as_periods, names, "2021-06"), indicator_exog(info, names, "2021-06")
+    )

@@ -119,3 +119,8 @@ def test_backtest_writes_the_csv_and_logs_a_run(fast_project: Path, tmp_path: Pa
         "-1",
     )
     assert neg.code == 3 and "--warmup: -1 is negative" in neg.stderr
+    bad = cli(
+        "backtest", "--target", "exports_yoy", "--start", "2024-01", "--end", "2024-06",
+        "--plots", "some",
+    )  # fmt: skip
+    assert bad.code == 2 and "--plots: 'some' is not one of headline, all, none" in bad.stderr

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from forecasting import tracking
+from forecasting.errors import ConfigError
 from forecasting.usecases import backtest, compare, forecast_release, score_period
 
 BOARD = {"mae_ratio", "win_rate", "direction_hit", "brier", "consensus_mae"}
@@ -33,17 +34,40 @@ def test_a_2016_2018_backtest_run_holds_the_consensus_comparison(
         [exp.experiment_id], f"tags.mlflow.parentRunId = '{run_id}'"
     )
     assert {c.data.tags["model"] for c in children} == {"naive", "ridge_ar", "ensemble"}
+    champion = res.ranked()[0]
+    pictures = {"forecast_vs_actual.png", "residuals.png"}
     for c in children:
         assert set(c.data.metrics) >= BOARD
         files = {a.path for a in mlflow_client.list_artifacts(c.info.run_id)}
-        assert {"forecast_vs_actual.png", "residuals.png", "backtest_rows.csv"} <= files
+        assert "backtest_rows.csv" in files
+        # pictures of the ensemble and the champion only, by default
+        drawn = c.data.tags["model"] in {"ensemble", champion}
+        assert (pictures <= files) == drawn and (pictures & files == set()) == (not drawn)
         assert c.info.run_name.startswith(c.data.tags["model"] + " · backtest imports_yoy")
         assert c.info.status == "FINISHED"
     files = {a.path for a in mlflow_client.list_artifacts(run_id)}
     assert "scoreboard_imports_yoy.csv" in files
-    # the same backtest logged again is another run, with another name
-    again = tracking.log_backtest(settings, res)
+    # the same backtest logged again is another run, with another name; every model's
+    # pictures on request
+    again = tracking.log_backtest(settings, res, plots="all")
     assert mlflow_client.get_run(again).info.run_name != parent.info.run_name
+    kids = mlflow_client.search_runs([exp.experiment_id], f"tags.mlflow.parentRunId = '{again}'")
+    assert len(kids) == 3
+    for c in kids:
+        assert pictures <= {a.path for a in mlflow_client.list_artifacts(c.info.run_id)}
+
+
+def test_plotted_models_are_the_ensemble_and_the_champion(service) -> None:
+    res = backtest(
+        service, "exports_yoy", "2018-07", "2018-12", models=["naive", "ridge_ar", "ensemble"]
+    )
+    best = res.ranked()[0]
+    assert tracking.plotted_models(res) == [m for m in res.models if m in {"ensemble", best}]
+    assert tracking.plotted_models(res, champion="naive") == ["naive", "ensemble"]
+    assert tracking.plotted_models(res, "all") == ["naive", "ridge_ar", "ensemble"]
+    assert tracking.plotted_models(res, "none") == []
+    with pytest.raises(ConfigError, match="'some'"):
+        tracking.plotted_models(res, "some")
 
 
 def test_compare_logs_the_scoreboard_and_no_champion(service, settings, mlflow_client) -> None:
