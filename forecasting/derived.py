@@ -18,7 +18,13 @@ import sqlalchemy as sa
 from forecasting.balance_check import balance_discrepancies, describe_discrepancy
 from forecasting.db import observations_table, read_meta, write_meta, write_transaction
 from forecasting.levels import derive_levels, input_rows
-from forecasting.observations import DERIVED_PREFIX, insert_rows, stored_rows
+from forecasting.observations import (
+    DERIVED_PREFIX,
+    DERIVED_SERIES,
+    derived_mask,
+    insert_rows,
+    stored_rows,
+)
 
 __all__ = ["refresh_derived_levels"]
 
@@ -41,14 +47,15 @@ def refresh_derived_levels(engine: sa.Engine) -> list[str]:
     """
     with write_transaction(engine) as conn:
         rows = stored_rows(conn)
-        stated = rows[~rows["source"].str.startswith(DERIVED_PREFIX)]
+        stated = rows[~derived_mask(rows)]
         mark = _fingerprint(input_rows(stated))  # an indicator's import changes nothing here
         if read_meta(conn, _META_KEY) == mark:
             return []
         derived = derive_levels(stated.drop(columns="id"))
-        conn.execute(
+        t = observations_table.c
+        conn.execute(  # only the service's own rows: a derived: source elsewhere is a user's
             observations_table.delete().where(
-                observations_table.c.source.like(f"{DERIVED_PREFIX}%")
+                t.source.like(f"{DERIVED_PREFIX}%") & t.series.in_(DERIVED_SERIES)
             )
         )
         insert_rows(conn, derived.loc[:, ["series", "period", "value", "released", "source"]])

@@ -61,7 +61,7 @@ from forecasting.levels_solver import (
     rounding_halfwidth,
     solve_figures,
 )
-from forecasting.observations import DERIVED_PREFIX
+from forecasting.observations import DERIVED_PREFIX, derived_mask
 from models.periods import is_target_period, year_earlier_periods
 
 __all__ = [
@@ -113,7 +113,7 @@ def latest_rows(observations: pd.DataFrame, until: date | None = None) -> pd.Dat
 def input_rows(observations: pd.DataFrame) -> pd.DataFrame:
     """The rows the derivation reads: its five series, not derived, ``released`` as dates."""
     rows = observations[
-        observations["series"].isin(_INPUT_SERIES) & ~observations["source"].map(is_derived)
+        observations["series"].isin(_INPUT_SERIES) & ~derived_mask(observations)
     ].copy()
     rows["released"] = pd.to_datetime(rows["released"]).dt.date
     rows["period"] = rows["period"].astype(str)

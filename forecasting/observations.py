@@ -32,12 +32,25 @@ from forecasting.validation import (
 
 #: the ``source`` of a figure the service derived rather than a report stated
 DERIVED_PREFIX = "derived:"
+#: the series whose ``derived:`` rows the service makes and regenerates (forecasting.derived);
+#: on any other series such a source is just a source (e.g. a y/y rate computed from levels)
+DERIVED_SERIES = ("exports_usd_bn", "imports_usd_bn")
+
+
+def derived_mask(frame: pd.DataFrame) -> pd.Series:
+    """True for the rows the service derived: a level series and a ``derived:`` source."""
+    return frame["series"].isin(DERIVED_SERIES) & frame["source"].astype(str).str.startswith(
+        DERIVED_PREFIX
+    )
+
 
 __all__ = [
     "DERIVED_PREFIX",
+    "DERIVED_SERIES",
     "ImportResult",
     "ObservationStore",
     "against_store",
+    "derived_mask",
     "first_release_actuals",
     "first_release_dates",
     "information_set",
@@ -211,8 +224,18 @@ class ObservationStore:
         with write_transaction(self.engine) as conn:
             stored = stored_rows(conn, set(frame["series"]))
             # a derived figure (forecasting.derived) gives way to a stated one at its key
-            derived = stored[stored["source"].str.startswith(DERIVED_PREFIX)]
+            derived = stored[derived_mask(stored)]
             stored = stored.drop(index=derived.index)
+            problems = problems + [
+                Problem(
+                    int(r.line),
+                    "source",
+                    _short(str(r.source)),
+                    f"a {r.series} source starting {DERIVED_PREFIX!r} is reserved for the levels "
+                    "the service derives; name the report the figure comes from",
+                )
+                for r in frame[derived_mask(frame)].itertuples()
+            ]
             if fill_only:
                 new, unchanged, skipped = _fill_missing_periods(frame, stored)
                 conflicts: list[Problem] = []

@@ -196,11 +196,14 @@ def published(tmp_path_factory: pytest.TempPathFactory, mlflow_template: Path) -
 
 
 @pytest.fixture
-def mlflow_client(settings) -> Iterator[object]:  # noqa: ANN001
-    """An MLflow client on the project's store."""
+def mlflow_client(settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:  # noqa: ANN001
+    """An MLflow client on the project's store (the MLflow variables the global setters
+    export are restored after the test, so no later test inherits this store)."""
     import mlflow
 
     uri = settings.mlflow.tracking_uri
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    monkeypatch.setenv("MLFLOW_REGISTRY_URI", uri)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)  # never a previous test's registry
     yield mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)

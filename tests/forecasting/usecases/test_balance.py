@@ -167,3 +167,40 @@ def test_the_year_surplus_from_the_store(service) -> None:
         surplus(service, year=2010, as_of=date(2026, 12, 1))
     with pytest.raises(DataError, match="beyond the forecast horizon"):
         surplus(service, year=2028, as_of=date(2026, 12, 1))
+
+
+def test_an_indicator_with_a_derived_source_survives_the_levels_refresh(service) -> None:
+    """Reference series such as Korea's y/y rates computed from levels carry sources that
+    start "derived:"; only the service's own USD level rows are ever regenerated."""
+    korea = pd.DataFrame(
+        [
+            {
+                "series": "kr_exports_yoy",
+                "period": f"2012-{m:02d}",
+                "value": float(m),
+                "released": f"2012-{m + 1:02d}-01",
+                "source": "derived: 100*(L[t]/L[t-12]-1) from a reference level file",
+            }
+            for m in range(1, 10)
+        ]
+    )
+    assert service.observations.add_frame(korea, today=date(2026, 11, 29), where="t").added == 9
+    # a new China print regenerates the derived levels
+    china = pd.DataFrame(
+        [
+            {
+                "series": "exports_yoy",
+                "period": "2026-09",
+                "value": 5.0,
+                "released": "2026-10-13",
+                "source": "a report",
+            }
+        ]
+    )
+    service.observations.add_frame(china, today=date(2026, 11, 29), where="t")
+    kept = service.observations.frame().query("series == 'kr_exports_yoy' and period < '2013'")
+    assert len(kept) == 9 and kept["source"].str.startswith("derived:").all()
+
+    level = korea.iloc[:1].assign(series="exports_usd_bn", value=150.0)
+    with pytest.raises(DataError, match="reserved for the levels the service derives"):
+        service.observations.add_frame(level, today=date(2026, 11, 29), where="t")
