@@ -11,29 +11,36 @@ Public :meth:`Forecaster.fit` / :meth:`Forecaster.predict` validate once; implem
 A model that forecasts at the frame level (the ensembles) overrides
 :meth:`Forecaster._forecast_frame` instead of ``_predict``.
 
-Also here: the y/y transforms the models share (:func:`log_growth`, :func:`from_log_growth`,
-:func:`log_yoy`) and the AIC choice among candidate fits (:func:`lowest_aic`).
+The y/y transforms the models share live in :mod:`models.transforms`, the AIC choice among
+candidate fits and the BLAS thread limit in :mod:`models.fitting`; both are re-exported here.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Self, TypeVar, get_args
+from typing import Any, ClassVar, Literal, Self, get_args
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from models.errors import ModelError
-from models.periods import is_target_period, next_target_periods
+from models.fitting import lowest_aic, single_threaded_blas
+from models.periods import next_target_periods
+from models.transforms import (
+    YOY_FLOOR,
+    filled_history,
+    from_log_growth,
+    log_growth,
+    log_two_year_growth,
+    log_yoy,
+)
 
 __all__ = [
     "FORECAST_COLUMNS",
+    "YOY_FLOOR",
     "Forecaster",
     "ModelError",
     "PointForecast",
@@ -65,9 +72,6 @@ FORECAST_COLUMNS: tuple[str, ...] = (
 #: the reason. A TypeError or AttributeError is a bug and is not caught.
 _LIBRARY_FAILURES = (ValueError, ArithmeticError, LookupError, RuntimeError, np.linalg.LinAlgError)
 
-#: y/y values are clipped above -100% before taking logs (a -100% y/y means no trade at all).
-YOY_FLOOR = -99.0
-
 #: The kinds of target series: a growth rate (% y/y, above -100%, seasonality removed) or a
 #: balance (USD bn, either sign, strongly seasonal, from 2020 a two-month Jan–Feb total).
 SeriesKind = Literal["yoy", "balance"]
@@ -94,76 +98,6 @@ def interval_columns(levels: tuple[int, ...] = (80, 95)) -> list[str]:
     return cols
 
 
-def filled_history(history: pd.Series) -> pd.Series:
-    """History on a complete monthly grid for models that cannot skip months.
-
-    A combined Jan–Feb figure (from 2020) stands for both months: January takes the ``YYYY-02``
-    value. Other gaps are linearly interpolated (and edge gaps carried). Pure: returns a copy.
-    """
-    filled = history.astype(float).copy()
-    for period in filled.index:
-        if not is_target_period(period) and pd.isna(filled.loc[period]):
-            feb = period + 1
-            if feb in filled.index:
-                filled.loc[period] = filled.loc[feb]
-    if filled.isna().any():
-        filled = pd.Series(filled.to_numpy(), index=filled.index, name=filled.name).interpolate(
-            limit_direction="both"
-        )
-    return filled
-
-
-def log_growth(yoy: pd.Series) -> pd.Series:
-    """A y/y growth rate in % as 100 × the log growth rate: ``100·log(1 + y/100)``."""
-    return 100.0 * np.log1p(yoy.astype(float) / 100.0)
-
-
-def from_log_growth(log_rate: np.ndarray | float) -> np.ndarray:
-    """Inverse of :func:`log_growth`: ``100·(exp(l/100) − 1)``."""
-    return 100.0 * np.expm1(np.asarray(log_rate, dtype=float) / 100.0)
-
-
-def log_yoy(yoy: object) -> np.ndarray:
-    """``log(1 + g/100)`` of y/y values ``g`` clipped at :data:`YOY_FLOOR` (no ×100)."""
-    return np.log1p(np.maximum(np.asarray(yoy, dtype=float), YOY_FLOOR) / 100.0)
-
-
-def log_two_year_growth(yoy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(log(1+g/100) for every month, z = log two-year growth from month 13 on)."""
-    log_g = log_yoy(yoy)
-    return log_g, log_g[12:] + log_g[:-12]
-
-
-_Candidate = TypeVar("_Candidate")
-_Result = TypeVar("_Result")
-
-
-def lowest_aic(
-    candidates: Iterable[_Candidate],
-    fit: Callable[[_Candidate], tuple[float, _Result]],
-    on_error: Callable[[_Candidate, Exception], None] | None = None,
-) -> tuple[_Candidate, _Result] | None:
-    """Fit each candidate in turn and keep the one with the lowest finite AIC.
-
-    ``fit(candidate)`` returns ``(aic, result)``; a candidate whose fit raises ``ValueError``
-    or ``LinAlgError`` is skipped (and passed to ``on_error``). The first candidate wins a tie.
-
-    Returns:
-        ``(candidate, result)`` of the best fit, or None if no candidate gave a finite AIC.
-    """
-    best: tuple[float, _Candidate, _Result] | None = None
-    for candidate in candidates:
-        try:
-            aic, result = fit(candidate)
-        except (ValueError, np.linalg.LinAlgError) as exc:
-            if on_error is not None:
-                on_error(candidate, exc)
-            continue
-        if np.isfinite(aic) and (best is None or aic < best[0]):
-            best = (aic, candidate, result)
-    return None if best is None else (best[1], best[2])
-
-
 @dataclass(frozen=True)
 class PointForecast:
     """What ``_predict`` returns: one entry per monthly step after the history's last period.
@@ -179,28 +113,6 @@ class PointForecast:
     sd: np.ndarray | None = None
     quantiles: dict[float, np.ndarray] | None = None
     samples: np.ndarray | None = None
-
-
-_BLAS_LOCK = threading.Lock()
-_BLAS_CONTROLLER: Any = None
-
-
-def single_threaded_blas() -> contextlib.AbstractContextManager[Any]:
-    """Context limiting BLAS (OpenBLAS/MKL) to one thread, if ``threadpoolctl`` is available.
-
-    The models' linear algebra is on tiny matrices, where a multi-threaded BLAS mostly
-    spin-waits: on a 2-core machine it made ``ets`` ~15x and ``arima`` ~7x slower. Entering
-    the limit costs ~50 µs (the library scan, ~10 ms, happens once per process).
-    """
-    global _BLAS_CONTROLLER
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return contextlib.nullcontext()
-    with _BLAS_LOCK:
-        if _BLAS_CONTROLLER is None:
-            _BLAS_CONTROLLER = ThreadpoolController()
-    return _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
 
 
 class Forecaster(ABC):
