@@ -13,7 +13,6 @@ to each test's tmp directory (the path is printed).
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import time
 import urllib.request
@@ -24,18 +23,8 @@ from typing import Any
 import pytest
 
 from forecasting.mlflow_ui import UiServer, experiment_links, serve_ui
+from tests.browser import NEEDS_CHROMIUM, chromium
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 EXPERIMENT = "china-trade-exports_yoy"
 RUNS = ("backtest exports_yoy 2016-01..2018-12", "forecast exports_yoy 2026-11 as of 2026-12-05")
 GENAI_OVERVIEW = ("Token Usage", "Tokens per Trace", "Cost Breakdown")
@@ -44,7 +33,7 @@ WAIT_MS = 60_000
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="no chromium installed"),
+    NEEDS_CHROMIUM,
 ]
 
 
@@ -105,11 +94,7 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[UiServer, str
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    yield from chromium()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ and a second exports forecast recorded as of 2026-12-03 (the same library calls 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from tests.browser import NEEDS_CHROMIUM, chromium
 from tests.forecasting.api.conftest import (
     TODAY,
     LiveServer,
@@ -33,17 +33,6 @@ from tests.forecasting.api.conftest import (
     stop_server,
 )
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WAIT_MS = 60_000
 SIZES = {"laptop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 CONSENSUS = 4.0
@@ -52,7 +41,7 @@ SHOTS_ENV = "FORECASTING_SCREENSHOTS"
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="no chromium installed"),
+    NEEDS_CHROMIUM,
 ]
 
 
@@ -85,11 +74,7 @@ def served(published: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    yield from chromium()
 
 
 def _signed(x: float) -> str:
