@@ -83,11 +83,16 @@ def _china_month(year: int, month: int) -> int:
     return sum(1 for d in _month_days(year, month) if is_workday(d))
 
 
-@lru_cache(maxsize=1024)
-def _korea_month(year: int, month: int) -> int:
+@lru_cache(maxsize=256)
+def _korea_holidays(year: int) -> frozenset[date]:
     import holidays
 
-    kr = holidays.KR(years=year)
+    return frozenset(holidays.KR(years=year))
+
+
+@lru_cache(maxsize=1024)
+def _korea_month(year: int, month: int) -> int:
+    kr = _korea_holidays(year)
     return sum(1 for d in _month_days(year, month) if d.weekday() < 5 and d not in kr)
 
 
