@@ -116,8 +116,11 @@ def inverse_mae_weights(
     if not raw:
         return {m: 1.0 / len(models) for m in models}
     ranked = sorted(raw, key=lambda m: -raw[m])  # stable: ties keep first-appearance order
-    keep = set(ranked[: math.ceil(top * len(ranked))])
-    avg = float(np.mean([raw[m] for m in keep]))
+    kept = ranked[: math.ceil(top * len(ranked))]
+    keep = set(kept)
+    # the mean in rank order: over the set it followed the string hashes, so the last digits
+    # of a weight changed from one process to the next (PYTHONHASHSEED)
+    avg = float(np.mean([raw[m] for m in kept]))
     raw = {m: (w if m in keep else 0.0) for m, w in raw.items()}
     unnorm = {m: raw.get(m, avg) for m in models}
     total = sum(unnorm.values())
