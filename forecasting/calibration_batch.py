@@ -68,10 +68,15 @@ def _bisect(dists: Sequence[PredictiveDistribution], p: np.ndarray) -> np.ndarra
     lo = np.broadcast_to((ordered[:, 0] - 10 * bandwidth)[:, None], shape).copy()
     hi = np.broadcast_to((ordered[:, -1] + 10 * bandwidth)[:, None], shape).copy()
     scale = (bandwidth * _SQRT2)[:, None, None]
+    work = np.empty((*shape, points.shape[1]))  # (G, P, n), C-contiguous, reused every step
     for _ in range(_STEPS):
         mid = 0.5 * (lo + hi)
-        diff = mid[:, :, None] - points[:, None, :]  # (G, P, n), C-contiguous
-        cdf = 0.5 * (1.0 + special.erf(diff / scale)).mean(axis=2)
+        # cdf(mid) = 0.5 * mean(1 + erf((mid - point) / scale)), step by step in place
+        np.subtract(mid[:, :, None], points[:, None, :], out=work)
+        np.divide(work, scale, out=work)
+        special.erf(work, out=work)
+        np.add(1.0, work, out=work)
+        cdf = 0.5 * work.mean(axis=2)
         below = cdf < p
         lo = np.where(below, mid, lo)
         hi = np.where(below, hi, mid)
