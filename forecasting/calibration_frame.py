@@ -24,7 +24,7 @@ from forecasting.calibration import (
     row_distribution,
 )
 from forecasting.calibration_adaptive import miss_rate_path, state_at
-from forecasting.calibration_batch import batch_quantiles
+from forecasting.calibration_batch import batch_crps, batch_quantiles
 
 __all__ = ["beat_probability", "calibrate_frame", "consensus_weight", "consensus_weights_at"]
 
@@ -96,6 +96,7 @@ def calibrate_frame(
     half80 = (out["yhat_hi_80"].to_numpy(dtype=float) - out["yhat_lo_80"].to_numpy(dtype=float)) / 2
     found: list[PredictiveDistribution] = []  # the calibrated rows' distributions, in order
     tails: list[list[float]] = []
+    scored: list[int] = []  # positions in ``found`` of the rows with an actual
     for i in np.flatnonzero(out["yhat"].notna().to_numpy()):
         model = models[i]
         own = by_model.get(model)
@@ -117,7 +118,7 @@ def calibrate_frame(
         tails.append(_tail_probs(settings.levels, rates))
         done[i] = True
         if np.isfinite(actual[i]):
-            crps[i] = dist.crps(float(actual[i]))
+            scored.append(len(found) - 1)
         if consensus is not None:
             c = consensus.get(periods[i], np.nan)
             if pd.notna(c):
@@ -129,6 +130,8 @@ def calibrate_frame(
         for k, level in enumerate(settings.levels):
             bounds[f"yhat_lo_{level}"][rows] = q[:, 2 * k]
             bounds[f"yhat_hi_{level}"][rows] = q[:, 2 * k + 1]
+        with_actual = rows[scored]
+        crps[with_actual] = batch_crps([found[k] for k in scored], actual[with_actual])
     for col, values in bounds.items():
         out[col] = values
     out["calibrated"] = done

@@ -1,6 +1,7 @@
-"""The stacked quantile search (forecasting.calibration_batch) gives exactly the bounds the
-one-row-at-a-time definitions give: ``PredictiveDistribution.quantile`` for every row, and
-:func:`calibrate_frame` the intervals of ``row_distribution(row).interval(level)``."""
+"""The stacked quantile search and CRPS (forecasting.calibration_batch) give exactly what the
+one-row-at-a-time definitions give: ``PredictiveDistribution.quantile`` and ``.crps`` for every
+row, and :func:`calibrate_frame` the intervals ``row_distribution(row).interval(level)`` and
+scores ``.crps(actual)``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from forecasting.calibration import (
     release_dates_from_backtest,
     row_distribution,
 )
-from forecasting.calibration_batch import batch_quantiles
+from forecasting.calibration_batch import batch_crps, batch_quantiles
 from forecasting.calibration_frame import calibrate_frame
 
 
@@ -45,6 +46,16 @@ def test_batch_quantiles_equal_the_scalar_quantiles_bit_for_bit(seed: int) -> No
     got = batch_quantiles(dists, probs)
     want = np.array([d.quantile(p) for d, p in zip(dists, probs, strict=True)])
     assert got.shape == want.shape
+    assert np.array_equal(got, want), float(np.max(np.abs(got - want)))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_batch_crps_equals_the_scalar_crps_bit_for_bit(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    dists = random_distributions(rng, 200)
+    outcomes = rng.normal(0, 25, len(dists))
+    got = batch_crps(dists, outcomes)
+    want = np.array([d.crps(float(y)) for d, y in zip(dists, outcomes, strict=True)])
     assert np.array_equal(got, want), float(np.max(np.abs(got - want)))
 
 
@@ -124,5 +135,7 @@ def test_calibrate_frame_bounds_equal_each_rows_own_interval(
             )
             assert out.at[i, f"yhat_lo_{level}"] == lo
             assert out.at[i, f"yhat_hi_{level}"] == hi
+        want_crps = dist.crps(float(row["actual"])) if dist is not None else np.nan
+        assert out.at[i, "crps"] == want_crps or (dist is None and np.isnan(out.at[i, "crps"]))
         checked += dist is not None
     assert checked > 100  # most rows were calibrated, so the comparison means something
