@@ -166,7 +166,7 @@ def combine_forecasts(
         raise ModelError("no member forecast to combine")
     # one block per period (sorted), each keeping the members' row order: NumPy rather than a
     # pandas groupby (the backtest combines at every origin)
-    all_values = good[value_cols].to_numpy(dtype=float)
+    all_values = np.column_stack([good[c].to_numpy(dtype=float) for c in value_cols])
     all_periods = good["period"].astype(str).to_numpy()
     all_models = good["model"].to_numpy()
     rows: list[dict[str, object]] = []
