@@ -24,6 +24,7 @@ from forecasting.calibration import (
     row_distribution,
 )
 from forecasting.calibration_adaptive import miss_rate_path, state_at
+from forecasting.calibration_batch import batch_crps, batch_quantiles
 
 __all__ = ["beat_probability", "calibrate_frame", "consensus_weight", "consensus_weights_at"]
 
@@ -93,6 +94,9 @@ def calibrate_frame(
     periods = out["period"].astype(str).to_numpy()
     yhat = out["yhat"].to_numpy(dtype=float)
     half80 = (out["yhat_hi_80"].to_numpy(dtype=float) - out["yhat_lo_80"].to_numpy(dtype=float)) / 2
+    found: list[PredictiveDistribution] = []  # the calibrated rows' distributions, in order
+    tails: list[list[float]] = []
+    scored: list[int] = []  # positions in ``found`` of the rows with an actual
     for i in np.flatnonzero(out["yhat"].notna().to_numpy()):
         model = models[i]
         own = by_model.get(model)
@@ -110,18 +114,24 @@ def calibrate_frame(
             if model not in paths:
                 paths[model] = miss_rate_path(own, settings)
             rates = list(state_at(*paths[model], as_of_dates[i], settings))
-        for level, (lo, hi) in zip(
-            settings.levels, _intervals(dist, settings.levels, rates), strict=True
-        ):
-            bounds[f"yhat_lo_{level}"][i], bounds[f"yhat_hi_{level}"][i] = lo, hi
+        found.append(dist)
+        tails.append(_tail_probs(settings.levels, rates))
         done[i] = True
         if np.isfinite(actual[i]):
-            crps[i] = dist.crps(float(actual[i]))
+            scored.append(len(found) - 1)
         if consensus is not None:
             c = consensus.get(periods[i], np.nan)
             if pd.notna(c):
                 shift = (1.0 - weights[i]) * (float(yhat[i]) - float(c))
                 p_beat[i] = float(dist.prob_above(float(c) + shift)[0])
+    if found:  # every row's bounds from one stacked quantile search
+        q = batch_quantiles(found, np.array(tails))
+        rows = np.flatnonzero(done)
+        for k, level in enumerate(settings.levels):
+            bounds[f"yhat_lo_{level}"][rows] = q[:, 2 * k]
+            bounds[f"yhat_hi_{level}"][rows] = q[:, 2 * k + 1]
+        with_actual = rows[scored]
+        crps[with_actual] = batch_crps([found[k] for k in scored], actual[with_actual])
     for col, values in bounds.items():
         out[col] = values
     out["calibrated"] = done
@@ -183,15 +193,13 @@ class _KnownErrors:
         return dist, len(at_h)
 
 
-def _intervals(
-    dist: PredictiveDistribution, levels: Sequence[int], rates: Sequence[float | None]
-) -> list[tuple[float, float]]:
-    """``dist.interval(level, rate)`` for every level, from one quantile search."""
+def _tail_probs(levels: Sequence[int], rates: Sequence[float | None]) -> list[float]:
+    """The probabilities of ``dist.interval(level, rate)`` for every level, in order
+    ``[lo_1, hi_1, lo_2, hi_2, ...]``."""
     tails = [
         (1.0 - lv / 100.0 if r is None else r) / 2.0 for lv, r in zip(levels, rates, strict=True)
     ]
-    q = dist.quantile([p for a in tails for p in (a, 1.0 - a)])
-    return [(float(q[2 * k]), float(q[2 * k + 1])) for k in range(len(tails))]
+    return [p for a in tails for p in (a, 1.0 - a)]
 
 
 def consensus_weight(

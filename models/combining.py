@@ -99,19 +99,28 @@ def inverse_mae_weights(
     models = list(dict.fromkeys(errors["model"]))  # first-appearance order
     if not models:
         return {}
-    known = errors.dropna(subset=["abs_error"])
-    known = known.assign(_p=known["period"].astype(str)).sort_values("_p", kind="stable")
+    # the rows with an error, in period order (stable), grouped by model: NumPy, not a
+    # pandas filter per model (the backtest asks at every origin)
+    abs_error = errors["abs_error"].to_numpy(dtype=float)
+    has = ~np.isnan(abs_error)
+    periods = errors["period"].astype(str).to_numpy()[has]
+    order = np.argsort(periods, kind="stable")
+    known_models = errors["model"].to_numpy()[has][order]
+    known_errors = abs_error[has][order]
     raw: dict[str, float] = {}
     for model in models:
-        recent = known.loc[known["model"] == model, "abs_error"].tail(window)
+        recent = known_errors[known_models == model][-window:]
         if len(recent) >= min_obs:
-            mae = float(np.abs(recent.to_numpy(dtype=float)).mean())
+            mae = float(np.abs(recent).mean())
             raw[model] = 1.0 / max(mae, 1e-9)
     if not raw:
         return {m: 1.0 / len(models) for m in models}
     ranked = sorted(raw, key=lambda m: -raw[m])  # stable: ties keep first-appearance order
-    keep = set(ranked[: math.ceil(top * len(ranked))])
-    avg = float(np.mean([raw[m] for m in keep]))
+    kept = ranked[: math.ceil(top * len(ranked))]
+    keep = set(kept)
+    # the mean in rank order: over the set it followed the string hashes, so the last digits
+    # of a weight changed from one process to the next (PYTHONHASHSEED)
+    avg = float(np.mean([raw[m] for m in kept]))
     raw = {m: (w if m in keep else 0.0) for m, w in raw.items()}
     unnorm = {m: raw.get(m, avg) for m in models}
     total = sum(unnorm.values())
@@ -155,21 +164,26 @@ def combine_forecasts(
     good = frames[frames["yhat"].notna()]
     if good.empty:
         raise ModelError("no member forecast to combine")
+    # one block per period (sorted), each keeping the members' row order: NumPy rather than a
+    # pandas groupby (the backtest combines at every origin)
+    all_values = np.column_stack([good[c].to_numpy(dtype=float) for c in value_cols])
+    all_periods = good["period"].astype(str).to_numpy()
+    all_models = good["model"].to_numpy()
     rows: list[dict[str, object]] = []
-    for period, group in good.groupby(good["period"].astype(str), sort=True):
-        values = group[value_cols].to_numpy(dtype=float)
+    for period in sorted(set(all_periods)):
+        at = np.flatnonzero(all_periods == period)
+        values = all_values[at]
         if how == "median":
             combined = np.nanmedian(values, axis=0)
         else:
-            w = _member_weights(group["model"].tolist(), weights)
+            w = _member_weights(all_models[at].tolist(), weights)
             combined = np.empty(len(value_cols))
             for j in range(len(value_cols)):
                 col = values[:, j]
                 ok = np.isfinite(col)
                 combined[j] = np.sum(w[ok] * col[ok]) / np.sum(w[ok]) if ok.any() else np.nan
             if centre_on and period in centre_on:
-                own = group.loc[group["model"] == centre_on[period], "yhat"]
-                own = own.to_numpy(dtype=float)
+                own = values[all_models[at] == centre_on[period], 0]
                 if own.size and np.isfinite(own[0]):
                     combined = combined + (own[0] - combined[0])
         rows.append({"period": period, **dict(zip(value_cols, combined, strict=True))})
@@ -221,8 +235,9 @@ class CombinationRule:
         errors there, not older ones); None for a median."""
         if self.how != "weighted":
             return None
-        periods = sorted(set(errors["period"].astype(str)))[-self.window :]
-        recent = errors[errors["period"].astype(str).isin(periods)]
+        text = errors["period"].astype(str)
+        periods = sorted(set(text))[-self.window :]
+        recent = errors[text.isin(periods)]
         return inverse_mae_weights(recent, window=self.window, min_obs=self.min_obs, top=self.top)
 
     def combine(
@@ -246,10 +261,8 @@ class CombinationRule:
         first = first if first is not None else str(min(good["period"]))
         weighted = self.how == "weighted"
         centre = jan_feb_centre(rows, first, self.jan_feb_member) if weighted else {}
-        bounds = [c for c in good.columns if c.startswith(("yhat_lo_", "yhat_hi_"))]
-        cols = ["model", "period", "yhat", *bounds]
-        frame = combine_forecasts(
-            good.loc[:, cols],
+        frame = combine_forecasts(  # it reads only model, period, yhat and the bounds
+            good,
             dict(weights) if weighted and weights else None,
             self.how,
             centre_on=centre,
