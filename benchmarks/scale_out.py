@@ -5,8 +5,9 @@ exactly as ``forecasting backtest`` runs it, on each executor the configuration 
 
 - ``processes-1`` / ``processes-2``: ``backtest.jobs = 1`` (in-process) or ``2`` (a pool of
   forked worker processes per backtest);
-- ``dask-local``: ``backtest.dask_scheduler = "local"`` (each backtest starts and stops its own
-  two-worker ``LocalCluster``);
+- ``dask-local``: ``backtest.dask_scheduler = "local"`` (the process's ``LocalCluster`` of
+  ``jobs`` workers, started by its first backtest and reused by the next:
+  :mod:`forecasting.dask_local`; closed after the executor's series);
 - ``dask-1`` / ``dask-2``: ``backtest.dask_scheduler = "tcp://..."``, the address of a Dask
   cluster started once beforehand with 1 or 2 single-threaded worker processes (what a remote
   scheduler looks like; its start-up time is printed apart, not in the table).
@@ -80,7 +81,7 @@ EXECUTORS = {
     for e in (
         Executor("processes-1", "local processes (backtest.jobs = 1)", 1),
         Executor("processes-2", "local processes (backtest.jobs = 2)", 2, jobs=2),
-        Executor("dask-local", 'dask_scheduler = "local" (cluster per backtest)', 2, dask="local"),
+        Executor("dask-local", 'dask_scheduler = "local" (started once)', 2, dask="local"),
         Executor("dask-1", "dask_scheduler = cluster address", 1, dask="cluster"),
         Executor("dask-2", "dask_scheduler = cluster address", 2, dask="cluster"),
     )
@@ -195,10 +196,16 @@ def time_executor(
         times: dict[int, float] = {}
         frames: dict[str, pd.DataFrame] = {}
         t1 = time.perf_counter()
-        for i, name in enumerate(series[: max(counts)], 1):
-            frames[name] = backtest(name, executor.jobs, scheduler)
-            if i in counts:
-                times[i] = time.perf_counter() - t1
+        try:
+            for i, name in enumerate(series[: max(counts)], 1):
+                frames[name] = backtest(name, executor.jobs, scheduler)
+                if i in counts:
+                    times[i] = time.perf_counter() - t1
+        finally:
+            if executor.dask == "local":  # its workers must not idle beside the next executor's
+                from forecasting.dask_local import close_local_clusters
+
+                close_local_clusters()
     return times, frames, startup
 
 

@@ -203,7 +203,7 @@ def run_backtest(
             first = str(before - warmup + 1)
             origins = backtest_origins(observations, target, first, str(before)) + origins
     if dask_scheduler:
-        parts = _run_dask(observations, origins, fitted, dask_scheduler, progress)
+        parts = _run_dask(observations, origins, fitted, dask_scheduler, progress, jobs)
     elif jobs <= 1 or len(origins) == 1:
         tasks = (_origin_task(o, fitted, observations) for o in origins)
         parts = _collect(tasks, len(origins), progress)
@@ -250,21 +250,21 @@ def _run_dask(
     fitted: list[str],
     address: str,
     progress: Callable[[int, int], None] | None,
+    jobs: int = 1,
 ) -> list[pd.DataFrame]:
-    from dask.distributed import Client, LocalCluster
+    """The origins as tasks on the Dask scheduler at ``address``, or with ``"local"`` on this
+    process's local cluster of ``jobs`` workers (:mod:`forecasting.dask_local`: started by the
+    first backtest, reused by the next)."""
+    from dask.distributed import Client
     from dask.distributed import as_completed as dask_completed
 
-    cluster = (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True)
-        if address == "local"
-        else None
-    )
-    client = Client(cluster if cluster is not None else address)
+    from forecasting.dask_local import local_client
+
+    client = local_client(jobs) if address == "local" else Client(address)
     try:
         obs_future = client.scatter(observations, broadcast=True)
         futures = [client.submit(_origin_task, o, fitted, obs_future, pure=False) for o in origins]
         return _collect((f.result() for f in dask_completed(futures)), len(origins), progress)
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        if address != "local":  # the local cluster's client stays open with its cluster
+            client.close()

@@ -11,7 +11,9 @@ description and a signature; the best trailing MAE takes the ``champion`` alias.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,10 +58,12 @@ def register_published(
     the first takes the ``champion`` alias. A model that failed at a recent origin has no
     trailing MAE: it is registered but cannot be champion.
 
-    Idempotent: a version of the same model, data, ``as_of`` and period is reused.
-    """
-    from forecasting.tracking.pyfunc import PublishedPyfunc, signature
+    Idempotent: a version of the same model, data, ``as_of`` and period is reused (its tags
+    brought up to date).
 
+    Cost: per new version one run, one ``log_model`` and one ``create_model_version`` carrying
+    the tags and the description (no tag-by-tag writes, each a commit of the store).
+    """
     name = registered_model_name(settings, fc.target)
     ok = fc.rows[fc.rows["yhat"].notna()]
     recent = backtest.trailing_mae
@@ -72,7 +76,7 @@ def register_published(
     versions: dict[str, str] = {}
     with connected(settings) as mlflow:
         client = mlflow.MlflowClient()
-        existing = _versions_with_key(client, name, key)
+        found, existing = _versions_with_key(client, name, key)
         exp = experiment_id(mlflow, settings, fc.target)
         for alias in [*ranked, *unranked]:
             row = ok[ok["model"] == alias].iloc[0]
@@ -89,37 +93,121 @@ def register_published(
             }
             if board is not None and alias in board.index:
                 tags["mae_ratio_consensus"] = f"{board.loc[alias, 'mae_ratio']:.4f}"
-            version = existing.get(alias)
-            if version is None:
-                run = mlflow.start_run(
-                    experiment_id=exp,
-                    run_name=run_name("register", fc.target, fc.period, fc.as_of) + f" · {alias}",
-                    nested=parent_run_id is not None,
-                    parent_run_id=parent_run_id,
-                    tags={"kind": "registered-model", **current_owner_tags()},
+            reused = existing.get(alias)
+            if reused is None:
+                if not found:  # the first version of this name: the registered model first
+                    _create_registered_model(client, name)
+                    found = True
+                metric = float(recent[alias]) if alias in recent.index else None
+                run_id, model_id = _log_published(
+                    mlflow, fc, alias, exp, tags, metric, parent_run_id
                 )
-                OPEN_RUNS.add(run.info.run_id)
-                with run, contextlib.redirect_stderr(io.StringIO()):
-                    mlflow.set_tags({"kind": "registered-model", **tags})
-                    if alias in recent.index:
-                        mlflow.log_metric("trailing_mae_36", float(recent[alias]))
-                    info = mlflow.pyfunc.log_model(
-                        name="model",
-                        python_model=PublishedPyfunc(fc.published(alias)),
-                        signature=signature(),
-                        pip_requirements=_requirements(),
-                        registered_model_name=name,
-                        await_registration_for=0,
-                    )
-                OPEN_RUNS.discard(run.info.run_id)
-                version = str(info.registered_model_version)
-                client.update_model_version(name, version, description=_description(fc, alias))
-            for k, v in tags.items():
-                client.set_model_version_tag(name, version, k, v)
+                version = _create_version(client, name, run_id, model_id, tags, fc, alias)
+            else:  # the same model, data, as_of and period: only the tags that changed
+                version = str(reused.version)
+                for k, v in tags.items():
+                    if reused.tags.get(k) != v:
+                        client.set_model_version_tag(name, version, k, v)
             versions[alias] = version
         if ranked:
             client.set_registered_model_alias(name, CHAMPION, versions[ranked[0]])
     return Registration(name, versions, ranked[0] if ranked else None)
+
+
+def _log_published(
+    mlflow: Any,
+    fc: Any,
+    alias: str,
+    exp: str,
+    tags: dict[str, str],
+    trailing_mae: float | None,
+    parent_run_id: str | None,
+) -> tuple[str, str]:
+    """One model as published, logged as a pyfunc in its own (nested) run, with every tag at
+    the run's creation. Returns (run id, logged model id)."""
+    from forecasting.tracking.pyfunc import PublishedPyfunc, signature
+
+    run = mlflow.start_run(
+        experiment_id=exp,
+        run_name=run_name("register", fc.target, fc.period, fc.as_of) + f" · {alias}",
+        nested=parent_run_id is not None,
+        parent_run_id=parent_run_id,
+        tags={"kind": "registered-model", **current_owner_tags(), **tags},
+    )
+    OPEN_RUNS.add(run.info.run_id)
+    with run, contextlib.redirect_stderr(io.StringIO()), _requirements_unchecked():
+        if trailing_mae is not None:  # before log_model, which links it to the logged model
+            mlflow.log_metric("trailing_mae_36", trailing_mae)
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=PublishedPyfunc(fc.published(alias)),
+            signature=signature(),
+            pip_requirements=_requirements(),
+        )
+    OPEN_RUNS.discard(run.info.run_id)
+    return run.info.run_id, info.model_id
+
+
+@contextlib.contextmanager
+def _requirements_unchecked() -> Iterator[None]:
+    """``log_model`` without MLflow's check of the pinned requirements against the installed
+    packages (about 50 ms a model, reading every package's metadata): the pins are read from
+    the installed packages (:func:`_requirements`), and the check only logs a warning, which
+    :func:`~forecasting.tracking._store.connected` silences. The model's files are the same.
+    Nothing is skipped if MLflow no longer has the check where it is looked for."""
+    import mlflow.utils.environment as environment
+
+    name = "warn_dependency_requirement_mismatches"
+    check = getattr(environment, name, None)
+    if check is None:
+        yield
+        return
+    setattr(environment, name, lambda _requirements: None)
+    try:
+        yield
+    finally:
+        setattr(environment, name, check)
+
+
+def _create_registered_model(client: Any, name: str) -> None:
+    """The registered model ``name``, unless another writer created it meanwhile."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        client.create_registered_model(name)
+    except MlflowException as exc:
+        if exc.error_code not in ("RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS"):
+            raise
+
+
+def _create_version(
+    client: Any,
+    name: str,
+    run_id: str,
+    model_id: str,
+    tags: dict[str, str],
+    fc: Any,
+    alias: str,
+) -> str:
+    """The version of logged model ``model_id``, created with its tags and description in one
+    call, and linked back from the logged model (its ``mlflow.modelVersions`` tag), as
+    ``log_model(registered_model_name=...)`` links it. Returns the version."""
+    import json
+
+    from mlflow.utils.mlflow_tags import MLFLOW_MODEL_VERSIONS
+
+    mv = client.create_model_version(
+        name,
+        f"models:/{model_id}",
+        run_id,
+        tags=tags,
+        description=_description(fc, alias),
+        await_creation_for=0,
+        model_id=model_id,
+    )
+    link = [{"name": mv.name, "version": mv.version}]
+    client.set_logged_model_tags(model_id, {MLFLOW_MODEL_VERSIONS: json.dumps(link)})
+    return str(mv.version)
 
 
 def _description(fc: Any, alias: str) -> str:
@@ -133,18 +221,19 @@ def _description(fc: Any, alias: str) -> str:
     )
 
 
-def _versions_with_key(client: Any, name: str, key: str) -> dict[str, str]:
+def _versions_with_key(client: Any, name: str, key: str) -> tuple[bool, dict[str, Any]]:
+    """(whether ``name`` has any version, {model alias: its version published with ``key``})."""
     from mlflow.exceptions import MlflowException
 
     try:
         versions = client.search_model_versions(f"name = '{name}'")
     except MlflowException:
-        return {}
-    out: dict[str, str] = {}
+        return False, {}
+    out: dict[str, Any] = {}
     for v in versions:
         if v.tags.get("published_key") == key and "model" in v.tags:
-            out.setdefault(v.tags["model"], str(v.version))
-    return out
+            out.setdefault(v.tags["model"], v)
+    return bool(versions), out
 
 
 def load_registered(settings: Settings, target: str, alias: str = CHAMPION) -> Any:
@@ -173,6 +262,13 @@ def predict_registered(
 
 
 def _requirements() -> list[str]:
+    """The pinned requirements of a published model (the installed versions)."""
+    return list(_pinned())
+
+
+@functools.cache
+def _pinned() -> tuple[str, ...]:
+    """The installed versions, read once a process."""
     from importlib.metadata import PackageNotFoundError, version
 
     reqs = []
@@ -181,4 +277,4 @@ def _requirements() -> list[str]:
             reqs.append(f"{pkg}=={version(pkg)}")
         except PackageNotFoundError:
             continue
-    return reqs
+    return tuple(reqs)

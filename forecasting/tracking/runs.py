@@ -57,7 +57,18 @@ def log_backtest(
         client = mlflow.MlflowClient()
         exp = experiment_id(mlflow, settings, r.target)
         name = run_name(kind, r.target, scope, r.data_as_of)
-        with Run(client, exp, name, parent_run_id) as parent:
+        tags = {
+            "kind": kind,
+            "target": r.target,
+            "range": scope,
+            "data_fingerprint": r.fingerprint,
+            "data_as_of": str(r.data_as_of),
+            "as_of_first": str(first),
+            "as_of_last": str(last),
+            "git_commit": git_commit(settings.root),
+        }
+        # the tags go with each run's creation: one write (a store commit) less per run
+        with Run(client, exp, name, parent_run_id, tags=tags) as parent:
             head = headline_model(r.models)
             head_metrics = r.metrics.loc[head].to_dict() if head in r.metrics.index else {}
             parent.log(
@@ -76,16 +87,6 @@ def log_backtest(
                     **board_metrics(r.board, head),
                     "seconds": r.seconds,
                 },
-                tags={
-                    "kind": kind,
-                    "target": r.target,
-                    "range": scope,
-                    "data_fingerprint": r.fingerprint,
-                    "data_as_of": str(r.data_as_of),
-                    "as_of_first": str(first),
-                    "as_of_last": str(last),
-                    "git_commit": git_commit(settings.root),
-                },
             )
             parent.table(f"backtest_{r.target}.csv", r.frame)
             parent.table(f"metrics_{r.target}.csv", r.metrics, index=True)
@@ -94,13 +95,13 @@ def log_backtest(
             if not r.failures.empty:
                 parent.table("failures.csv", r.failures)
             for model, rows in r.frame.groupby("model", sort=False):
-                with Run(client, exp, f"{model} · {name}", parent.id) as child:
+                child_tags = {"kind": f"{kind}-model", "model": model, "target": r.target}
+                with Run(client, exp, f"{model} · {name}", parent.id, tags=child_tags) as child:
                     child.log(
                         metrics={
                             **{k: r.metrics.loc[model, k] for k in ACCURACY_METRICS},
                             **board_metrics(r.board, str(model)),
                         },
-                        tags={"kind": f"{kind}-model", "model": model, "target": r.target},
                     )
                     child.table("backtest_rows.csv", rows)
                     if model in drawn:

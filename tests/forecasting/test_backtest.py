@@ -115,17 +115,31 @@ def test_trailing_mae_window_and_failures() -> None:
     assert set(trailing_mae(f[f["period"] != "2020-03"], months=2).index) == {"a", "b"}
 
 
-def test_dask_local_cluster_gives_the_same_rows(observations) -> None:
-    dask = run_backtest(
-        observations,
-        "exports_yoy",
-        "2025-06",
-        "2025-12",
-        ["naive", "ridge_ar"],
-        dask_scheduler="local",
-    )
-    local = run_backtest(observations, "exports_yoy", "2025-06", "2025-12", ["naive", "ridge_ar"])
-    pd.testing.assert_frame_equal(dask, local)
+def test_dask_local_cluster_is_started_once_and_gives_the_same_rows(observations) -> None:
+    from forecasting.dask_local import close_local_clusters, local_clusters
+
+    ranges = (("2025-06", "2025-12"), ("2025-03", "2025-05"))
+    models = ["naive", "ridge_ar"]
+    close_local_clusters()
+    try:
+        frames, seen = [], []
+        for start, end in ranges:
+            frames.append(
+                run_backtest(
+                    observations, "exports_yoy", start, end, models, jobs=2, dask_scheduler="local"
+                )
+            )
+            held = local_clusters()
+            assert list(held) == [2]  # one cluster, of backtest.jobs workers
+            assert len(held[2].scheduler_info["workers"]) == 2
+            seen.append((id(held[2]), held[2].scheduler_address))
+        assert seen[0] == seen[1]  # the second backtest ran on the first one's cluster
+    finally:
+        close_local_clusters()
+    assert local_clusters() == {}
+    for (start, end), dask in zip(ranges, frames, strict=True):
+        pool = run_backtest(observations, "exports_yoy", start, end, models, jobs=2)
+        pd.testing.assert_frame_equal(dask, pool)
 
 
 def test_jan_feb_rule_needs_a_first_step_nowcast_from_the_member() -> None:

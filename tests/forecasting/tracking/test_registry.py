@@ -80,3 +80,21 @@ def test_registering_the_same_forecast_again_adds_no_version(published, client) 
     assert set(reg.versions.values()) <= before
     assert {str(v.version) for v in client.search_model_versions(f"name = '{name}'")} == before
     assert reg.champion == run.champion
+
+
+def test_a_reused_version_takes_the_new_tags(published, client) -> None:
+    """Registering the same forecast from another backtest run reuses the versions and points
+    their tags at that run (then back: the shared job is left as it was)."""
+    from forecasting.config import load_settings
+
+    settings = load_settings(published.config)
+    run = published.job.runs[1]
+    name = f"china-trade-{run.target}"
+    for backtest_run_id in ("another-backtest-run", run.backtest_run_id):
+        reg = register_published(
+            settings, run.forecast, run.backtest, backtest_run_id=backtest_run_id
+        )
+        for alias, version in reg.versions.items():
+            v = client.get_model_version(name, version)
+            assert v.tags["model"] == alias
+            assert v.tags["backtest_run_id"] == backtest_run_id
