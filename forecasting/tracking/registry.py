@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,7 +134,7 @@ def _log_published(
         tags={"kind": "registered-model", **current_owner_tags(), **tags},
     )
     OPEN_RUNS.add(run.info.run_id)
-    with run, contextlib.redirect_stderr(io.StringIO()), _requirements_unchecked():
+    with run, contextlib.redirect_stderr(io.StringIO()):
         if trailing_mae is not None:  # before log_model, which links it to the logged model
             mlflow.log_metric("trailing_mae_36", trailing_mae)
         info = mlflow.pyfunc.log_model(
@@ -146,27 +145,6 @@ def _log_published(
         )
     OPEN_RUNS.discard(run.info.run_id)
     return run.info.run_id, info.model_id
-
-
-@contextlib.contextmanager
-def _requirements_unchecked() -> Iterator[None]:
-    """``log_model`` without MLflow's check of the pinned requirements against the installed
-    packages (about 50 ms a model, reading every package's metadata): the pins are read from
-    the installed packages (:func:`_requirements`), and the check only logs a warning, which
-    :func:`~forecasting.tracking._store.connected` silences. The model's files are the same.
-    Nothing is skipped if MLflow no longer has the check where it is looked for."""
-    import mlflow.utils.environment as environment
-
-    name = "warn_dependency_requirement_mismatches"
-    check = getattr(environment, name, None)
-    if check is None:
-        yield
-        return
-    setattr(environment, name, lambda _requirements: None)
-    try:
-        yield
-    finally:
-        setattr(environment, name, check)
 
 
 def _create_registered_model(client: Any, name: str) -> None:
