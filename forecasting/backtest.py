@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import timedelta
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -92,6 +93,7 @@ def backtest_origins(observations: pd.DataFrame, target: str, start: str, end: s
 
 # -- parallel driver ---------------------------------------------------------------------------
 _WORKER_OBS: pd.DataFrame | None = None
+_T = TypeVar("_T")
 
 
 #: the thread-count variables pinned to 1 in worker processes
@@ -135,11 +137,16 @@ def _origin_task(
     return out
 
 
+def _latest_first(origins: Sequence[Origin]) -> list[tuple[int, Origin]]:
+    """``(position, origin)`` pairs, the latest origin first."""
+    return sorted(enumerate(origins), key=lambda item: item[1].as_of, reverse=True)
+
+
 def _collect(
-    results: Iterable[pd.DataFrame], total: int, progress: Callable[[int, int], None] | None
-) -> list[pd.DataFrame]:
-    """The origin frames as they complete, reporting ``progress(done, total)`` after each."""
-    parts: list[pd.DataFrame] = []
+    results: Iterable[_T], total: int, progress: Callable[[int, int], None] | None
+) -> list[_T]:
+    """The origin results as they complete, reporting ``progress(done, total)`` after each."""
+    parts: list[_T] = []
     for done, part in enumerate(results, 1):
         parts.append(part)
         if progress:
@@ -213,10 +220,15 @@ def run_backtest(
         with ProcessPoolExecutor(
             jobs, mp_context=ctx, initializer=_init_worker, initargs=(observations,)
         ) as pool:
-            futures = [pool.submit(_origin_task, o, fitted) for o in origins]
+            # the latest (longest, slowest) origins first, so that no worker is left with a
+            # long one at the end; the parts are put back in origin order (results do not
+            # depend on which worker finished first)
+            futures = {pool.submit(_origin_task, o, fitted): i for i, o in _latest_first(origins)}
             if while_fitting is not None:  # the fork context starts every worker at once
                 while_fitting()
-            parts = _collect((f.result() for f in as_completed(futures)), len(origins), progress)
+            done = as_completed(futures)
+            indexed = _collect(((futures[f], f.result()) for f in done), len(origins), progress)
+            parts = [part for _, part in sorted(indexed, key=lambda item: item[0])]
     if extra_rows is not None and not extra_rows.empty:
         keys = {(o.period, o.as_of) for o in origins}
         at = [
@@ -263,8 +275,13 @@ def _run_dask(
     client = local_client(jobs) if address == "local" else Client(address)
     try:
         obs_future = client.scatter(observations, broadcast=True)
-        futures = [client.submit(_origin_task, o, fitted, obs_future, pure=False) for o in origins]
-        return _collect((f.result() for f in dask_completed(futures)), len(origins), progress)
+        futures = {
+            client.submit(_origin_task, o, fitted, obs_future, pure=False): i
+            for i, o in _latest_first(origins)
+        }
+        done = dask_completed(list(futures))
+        indexed = _collect(((futures[f], f.result()) for f in done), len(origins), progress)
+        return [part for _, part in sorted(indexed, key=lambda item: item[0])]
     finally:
         if address != "local":  # the local cluster's client stays open with its cluster
             client.close()

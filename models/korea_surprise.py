@@ -157,11 +157,11 @@ class KoreaSurpriseForecaster(NowcastForecaster):
         grids = {n: _log_grid(own_months(inputs.frame[n])) for n in inputs.used}
         rows = []
         observed = observed_target_periods(history)[-self.window :]
-        cal = calendar_regressors(observed, self.calendar, missing="nan")
-        for period in observed:
+        cal = calendar_regressors(observed, self.calendar, missing="nan").to_numpy(dtype=float)
+        for period, cal_row in zip(observed, cal, strict=True):
             row = [_surprise(china, period, self.years, self.recent)]
             row += [_surprise(grids[n], period, self.years, self.recent) for n in inputs.used]
-            row += list(cal.loc[period].to_numpy(dtype=float))
+            row += list(cal_row)
             rows.append(row)
         data = np.array(rows, dtype=float)
         data = data[np.isfinite(data).all(axis=1)]

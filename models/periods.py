@@ -99,7 +99,10 @@ def target_periods(start: pd.Period | str, end: pd.Period | str) -> list[pd.Peri
 
 def observed_target_periods(history: pd.Series) -> list[pd.Period]:
     """The target periods of ``history`` with a value, in order."""
-    return [p for p in history.index if is_target_period(p) and pd.notna(history[p])]
+    values = history.to_numpy()
+    return [
+        p for p, v in zip(history.index, values, strict=True) if is_target_period(p) and pd.notna(v)
+    ]
 
 
 def covered_months(period: pd.Period) -> str:
