@@ -5,6 +5,7 @@ check and the bind), :func:`serve` runs uvicorn on that socket until Ctrl-C or S
 from __future__ import annotations
 
 import errno
+import signal
 import socket
 
 from forecasting.errors import ConfigError, PortInUseError
@@ -60,7 +61,12 @@ def serve(app, sock: socket.socket, *, log_level: str = "info") -> None:  # noqa
         server_header=False,
         timeout_graceful_shutdown=5,
     )
+    server = uvicorn.Server(config)
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        server.run(sockets=[sock])
     finally:
         sock.close()
+    # uvicorn re-raises a Ctrl-C it shut down for, but inside asyncio's runner, which may
+    # swallow it (seen under load: exit 0): a Ctrl-C is always exit 130, as for every command
+    if signal.SIGINT in getattr(server, "_captured_signals", ()):
+        raise KeyboardInterrupt
