@@ -142,6 +142,15 @@ def _latest_first(origins: Sequence[Origin]) -> list[tuple[int, Origin]]:
     return sorted(enumerate(origins), key=lambda item: item[1].as_of, reverse=True)
 
 
+def _in_origin_order(
+    futures: dict, done: Iterable, progress: Callable[[int, int], None] | None
+) -> list[pd.DataFrame]:
+    """The parts of ``futures`` (future -> origin position) collected as ``done`` yields
+    them, returned in origin order."""
+    indexed = _collect(((futures[f], f.result()) for f in done), len(futures), progress)
+    return [part for _, part in sorted(indexed, key=lambda item: item[0])]
+
+
 def _collect(
     results: Iterable[_T], total: int, progress: Callable[[int, int], None] | None
 ) -> list[_T]:
@@ -227,8 +236,7 @@ def run_backtest(
             if while_fitting is not None:  # the fork context starts every worker at once
                 while_fitting()
             done = as_completed(futures)
-            indexed = _collect(((futures[f], f.result()) for f in done), len(origins), progress)
-            parts = [part for _, part in sorted(indexed, key=lambda item: item[0])]
+            parts = _in_origin_order(futures, done, progress)
     if extra_rows is not None and not extra_rows.empty:
         keys = {(o.period, o.as_of) for o in origins}
         at = [
@@ -280,8 +288,7 @@ def _run_dask(
             for i, o in _latest_first(origins)
         }
         done = dask_completed(list(futures))
-        indexed = _collect(((futures[f], f.result()) for f in done), len(origins), progress)
-        return [part for _, part in sorted(indexed, key=lambda item: item[0])]
+        return _in_origin_order(futures, done, progress)
     finally:
         if address != "local":  # the local cluster's client stays open with its cluster
             client.close()

@@ -59,7 +59,6 @@ __all__ = [
     "known_errors_at",
     "predictive_distribution",
     "release_dates_from_backtest",
-    "row_distribution",
     "with_settings",
 ]
 
@@ -314,20 +313,6 @@ def known_errors_at(
     return known.tail(window)
 
 
-def row_distribution(
-    row: pd.Series,
-    errors: pd.DataFrame,
-    settings: CalibrationSettings = DEFAULT_SETTINGS,
-) -> PredictiveDistribution | None:
-    """The calibrated distribution of one forecast row (``model, as_of, yhat``, bounds,
-    optional ``horizon``) from the :func:`forecast_errors` frame ``errors``; None = too few
-    known errors (the row keeps its own bands)."""
-    own = errors[errors["model"] == row["model"]]
-    as_of = pd.Timestamp(row["as_of"]).date()
-    h = int(row["horizon"]) if "horizon" in row and pd.notna(row["horizon"]) else 1
-    return _row_distribution(row, own, as_of, h, settings)[0]
-
-
 def _is_jan_feb(period: object) -> bool:
     return str(period)[5:7] in ("01", "02")
 
@@ -344,31 +329,6 @@ def _known_sample(
         if len(own_group) >= settings.min_errors:
             return own_group
     return known.tail(settings.window)
-
-
-def _row_distribution(
-    row: pd.Series,
-    own: pd.DataFrame,
-    as_of: date,
-    horizon: int,
-    settings: CalibrationSettings,
-) -> tuple[PredictiveDistribution | None, int]:
-    known = own[own["released"] < as_of]
-    at_h = _known_sample(known[known["horizon"] == horizon], row["period"], settings)
-    factor = 1.0
-    if len(at_h) < settings.min_errors and horizon > 1:
-        at_h = _known_sample(known[known["horizon"] == 1], row["period"], settings)
-        factor = 1.0 if settings.method == "scaled" else float(np.sqrt(horizon))
-    scale_now = float(row["yhat_hi_80"] - row["yhat_lo_80"]) / 2.0
-    dist = predictive_distribution(
-        float(row["yhat"]),
-        at_h["error"].to_numpy(),
-        settings,
-        scales=at_h["scale"].to_numpy(),
-        scale_now=scale_now,
-        horizon_factor=factor,
-    )
-    return dist, len(at_h)
 
 
 def with_settings(settings: CalibrationSettings, **changes: object) -> CalibrationSettings:

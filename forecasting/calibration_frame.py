@@ -21,12 +21,18 @@ from forecasting.calibration import (
     _is_jan_feb,
     forecast_errors,
     predictive_distribution,
-    row_distribution,
 )
 from forecasting.calibration_adaptive import miss_rate_path, state_at
 from forecasting.calibration_batch import batch_crps, batch_quantiles
 
-__all__ = ["beat_probability", "calibrate_frame", "consensus_weight", "consensus_weights_at"]
+__all__ = [
+    "KnownErrors",
+    "beat_probability",
+    "calibrate_frame",
+    "consensus_weight",
+    "consensus_weights_at",
+    "row_distribution",
+]
 
 
 def calibrate_frame(
@@ -89,7 +95,7 @@ def calibrate_frame(
         else consensus_weights.reindex(out.index).fillna(1.0).to_numpy(dtype=float)
     )
     paths: dict[str, tuple[list[date], list[np.ndarray]]] = {}
-    samples: dict[str, _KnownErrors] = {}
+    samples: dict[str, KnownErrors] = {}
     models = out["model"].to_numpy()
     periods = out["period"].astype(str).to_numpy()
     yhat = out["yhat"].to_numpy(dtype=float)
@@ -103,7 +109,7 @@ def calibrate_frame(
         if own is None:
             continue
         if model not in samples:
-            samples[model] = _KnownErrors(own)
+            samples[model] = KnownErrors(own)
         dist, used[i] = samples[model].distribution(
             yhat[i], half80[i], periods[i], as_of_dates[i], horizons[i], settings
         )
@@ -142,11 +148,25 @@ def calibrate_frame(
     return out
 
 
-class _KnownErrors:
-    """One model's rows of the :func:`forecast_errors` frame as arrays: the errors a forecast
-    made at a given origin draws on, chosen as
-    :func:`forecasting.calibration._row_distribution` chooses them (the same rows in the same
-    order), without a pandas filter per forecast row."""
+def row_distribution(
+    row: pd.Series,
+    errors: pd.DataFrame,
+    settings: CalibrationSettings = DEFAULT_SETTINGS,
+) -> PredictiveDistribution | None:
+    """The calibrated distribution of one forecast row (``model, as_of, yhat``, bounds,
+    optional ``horizon``) from the :func:`forecast_errors` frame ``errors``; None = too few
+    known errors (the row keeps its own bands)."""
+    own = KnownErrors(errors[errors["model"] == row["model"]])
+    as_of = pd.Timestamp(row["as_of"]).date()
+    h = int(row["horizon"]) if "horizon" in row and pd.notna(row["horizon"]) else 1
+    half80 = float(row["yhat_hi_80"] - row["yhat_lo_80"]) / 2.0
+    return own.distribution(float(row["yhat"]), half80, str(row["period"]), as_of, h, settings)[0]
+
+
+class KnownErrors:
+    """One model's :func:`forecast_errors` rows as arrays; a forecast's calibrated distribution
+    from the errors released before its origin at its horizon (at horizon 1 if too few), the
+    Jan–Feb group's own when it has enough (:func:`_known_sample`'s rule)."""
 
     def __init__(self, own: pd.DataFrame) -> None:
         self.released = np.array([d.toordinal() for d in own["released"]], dtype=np.int64)
@@ -175,7 +195,8 @@ class _KnownErrors:
         horizon: int,
         settings: CalibrationSettings,
     ) -> tuple[PredictiveDistribution | None, int]:
-        """(the calibrated distribution or None, the number of errors drawn on)."""
+        """(the calibrated distribution or None, the number of errors drawn on); ``half80``:
+        half the forecast's own 80% band."""
         known = self.released < as_of.toordinal()
         at_h = self._sample(known & (self.horizon == horizon), period, settings)
         factor = 1.0

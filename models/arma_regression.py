@@ -182,7 +182,8 @@ def fit_arma_regression(
     grids = [g for g, free in ((_PHI_GRID, free_phi), (_THETA_GRID, free_theta)) if free]
     if grids:
         mesh = np.array(np.meshgrid(*grids, indexing="ij")).reshape(len(grids), -1).T
-        start = min(mesh, key=loss)
+        on_grid = [loss(z) for z in mesh]
+        start = mesh[int(np.argmin(on_grid))]
         best = minimize(
             loss,
             start,
@@ -190,7 +191,7 @@ def fit_arma_regression(
             bounds=[(-BOUND, BOUND)] * len(grids),
             options={"ftol": 1e-12, "gtol": 1e-8, "maxiter": 200},
         )
-        z = best.x if best.fun <= loss(start) else start
+        z = best.x if best.fun <= min(on_grid) else start
     else:
         z = np.zeros(0)
     phi, theta = unpack(z)

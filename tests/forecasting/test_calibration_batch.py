@@ -16,10 +16,9 @@ from forecasting.calibration import (
     PredictiveDistribution,
     forecast_errors,
     release_dates_from_backtest,
-    row_distribution,
 )
 from forecasting.calibration_batch import batch_crps, batch_quantiles
-from forecasting.calibration_frame import calibrate_frame
+from forecasting.calibration_frame import calibrate_frame, row_distribution
 
 
 def random_distributions(rng: np.random.Generator, count: int) -> list[PredictiveDistribution]:
