@@ -1,3 +1,3 @@
-from forecasting.cli import run
+from forecasting.cli import entry
 
-run()
+entry()

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import multiprocessing
-import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from datetime import timedelta
 from typing import TypeVar
 
@@ -31,6 +29,7 @@ from forecasting.compare import surprise_probability
 from forecasting.errors import DataError, ModelError
 from forecasting.observations import first_release_actuals, first_release_dates
 from forecasting.origin import Origin, member_forecasts
+from forecasting.worker_pool import worker_observations, workers_for
 from models.base import FORECAST_COLUMNS
 from models.periods import target_periods
 
@@ -92,45 +91,14 @@ def backtest_origins(observations: pd.DataFrame, target: str, start: str, end: s
 
 
 # -- parallel driver ---------------------------------------------------------------------------
-_WORKER_OBS: pd.DataFrame | None = None
 _T = TypeVar("_T")
-
-
-#: the thread-count variables pinned to 1 in worker processes
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def _init_worker(observations: pd.DataFrame) -> None:
-    """Each worker process keeps one copy of the observations and one BLAS thread (two
-    processes on two cores; BLAS threads on top oversubscribe and slow fits several-fold):
-    the libraries loaded already are limited now, those loaded later and the programs a
-    model starts (Prophet's cmdstan) read the pinned variables."""
-    global _WORKER_OBS
-    _WORKER_OBS = observations
-    if multiprocessing.parent_process() is not None:
-        import os
-
-        from threadpoolctl import threadpool_limits
-
-        for name in THREAD_VARIABLES:
-            os.environ[name] = "1"
-        threadpool_limits(1)
-
-
-def _await_importing_threads() -> None:
-    """Wait for threads of this process that import modules (``forecasting-preload``): a
-    fork while one holds an import lock could leave a worker waiting for it for ever."""
-    for thread in threading.enumerate():
-        if thread.name.startswith("forecasting-preload") and thread.is_alive():
-            thread.join()
 
 
 def _origin_task(
     origin: Origin, aliases: Sequence[str], observations: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """The member rows at one origin, from ``observations`` (default: the worker's copy)."""
-    obs = _WORKER_OBS if observations is None else observations
-    assert obs is not None
+    obs = worker_observations() if observations is None else observations
     rows = member_forecasts(obs, origin.target, origin.period, origin.as_of, aliases).rows
     out = rows[rows["period"] == origin.period].reset_index(drop=True)
     out["target"], out["as_of"] = origin.target, origin.as_of
@@ -224,16 +192,12 @@ def run_backtest(
         tasks = (_origin_task(o, fitted, observations) for o in origins)
         parts = _collect(tasks, len(origins), progress)
     else:
-        _await_importing_threads()
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(
-            jobs, mp_context=ctx, initializer=_init_worker, initargs=(observations,)
-        ) as pool:
+        with workers_for(observations, jobs) as pool:
             # the latest (longest, slowest) origins first, so that no worker is left with a
             # long one at the end; the parts are put back in origin order (results do not
             # depend on which worker finished first)
             futures = {pool.submit(_origin_task, o, fitted): i for i, o in _latest_first(origins)}
-            if while_fitting is not None:  # the fork context starts every worker at once
+            if while_fitting is not None:  # the workers are all started
                 while_fitting()
             done = as_completed(futures)
             parts = _in_origin_order(futures, done, progress)

@@ -49,7 +49,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
+
+from models.gaussian import norm_ppf
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -64,7 +66,7 @@ __all__ = [
 
 Method = Literal["absolute", "signed", "scaled"]
 _SQRT2 = float(np.sqrt(2.0))
-_Z80 = float(stats.norm.ppf(0.9))
+_Z80 = float(norm_ppf(0.9))
 
 
 @dataclass(frozen=True)

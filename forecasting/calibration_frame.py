@@ -11,7 +11,6 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from forecasting.calibration import (
     _Z80,
@@ -24,6 +23,7 @@ from forecasting.calibration import (
 )
 from forecasting.calibration_adaptive import miss_rate_path, state_at
 from forecasting.calibration_batch import batch_crps, batch_quantiles
+from models.gaussian import norm_cdf
 
 __all__ = [
     "KnownErrors",
@@ -297,4 +297,4 @@ def beat_probability(
     if dist is not None:
         return float(dist.prob_above(consensus + shift)[0])
     sd = max(float(row["yhat_hi_80"] - row["yhat_lo_80"]) / (2 * _Z80), 1e-9)
-    return float(1.0 - stats.norm.cdf((consensus + shift - float(row["yhat"])) / sd))
+    return float(1.0 - norm_cdf((consensus + shift - float(row["yhat"])) / sd))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from models.gaussian import norm_cdf, norm_ppf
 
 __all__ = [
     "beat_probabilities",
@@ -14,7 +15,7 @@ __all__ = [
     "surprise_probability",
 ]
 
-_Z80 = float(stats.norm.ppf(0.9))
+_Z80 = float(norm_ppf(0.9))
 
 
 def predictive_sd(lo_80: float | np.ndarray, hi_80: float | np.ndarray) -> np.ndarray:
@@ -31,7 +32,7 @@ def surprise_probability(
     """P(actual > consensus) under the forecast's predictive distribution, taken as the
     Gaussian with the forecast's mean and 80% interval."""
     sd = np.maximum(predictive_sd(lo_80, hi_80), 1e-9)
-    return 1.0 - stats.norm.cdf((np.asarray(consensus, float) - np.asarray(yhat, float)) / sd)
+    return 1.0 - norm_cdf((np.asarray(consensus, float) - np.asarray(yhat, float)) / sd)
 
 
 def scoreboard(frame: pd.DataFrame, consensus: pd.Series) -> pd.DataFrame:

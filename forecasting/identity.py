@@ -31,10 +31,10 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from forecasting.levels import BALANCE_SERIES, level_table, solve_levels
 from models.base import interval_columns, nest_intervals
+from models.gaussian import norm_ppf
 from models.periods import year_earlier_periods
 
 __all__ = [
@@ -62,12 +62,12 @@ MIN_PAIRS = 12
 #: correlation of the exports and imports y/y errors for the Gaussian fallback: that of the
 #: two ensembles' errors over 2010–2018 (0.24, benchmarks/balance_eval.py)
 DEFAULT_CORRELATION = 0.25
-_Z80 = float(stats.norm.ppf(0.9))
+_Z80 = float(norm_ppf(0.9))
 
 
 def sd_from_band(lo: object, hi: object, level: int = 80) -> np.ndarray:
     """The Gaussian sd a central ``level``% band ``[lo, hi]`` implies."""
-    z = float(stats.norm.ppf(0.5 + level / 200))
+    z = float(norm_ppf(0.5 + level / 200))
     return (np.asarray(hi, dtype=float) - np.asarray(lo, dtype=float)) / (2 * z)
 
 
@@ -203,7 +203,7 @@ def identity_forecast(
             a, b = r.x_base * sx / 100.0, r.m_base * sm / 100.0
             sd = float(np.sqrt(max(a * a + b * b - 2 * correlation * a * b, 0.0)))
             for level in levels:
-                z = float(stats.norm.ppf(0.5 + level / 200))
+                z = float(norm_ppf(0.5 + level / 200))
                 record[f"yhat_lo_{level}"], record[f"yhat_hi_{level}"] = (
                     yhat - z * sd,
                     yhat + z * sd,

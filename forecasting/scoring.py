@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from models.gaussian import norm_cdf, norm_pdf, norm_ppf
 
 __all__ = [
     "brier_score",
@@ -28,7 +29,7 @@ __all__ = [
     "reliability_table",
 ]
 
-_Z80 = float(stats.norm.ppf(0.9))
+_Z80 = float(norm_ppf(0.9))
 
 
 def interval_score(
@@ -54,7 +55,7 @@ def gaussian_crps(
     mean, sd, y = (np.asarray(v, dtype=float) for v in (mean, sd, y))
     sd = np.maximum(sd, 1e-9)
     z = (y - mean) / sd
-    return sd * (z * (2 * stats.norm.cdf(z) - 1) + 2 * stats.norm.pdf(z) - 1 / np.sqrt(np.pi))
+    return sd * (z * (2 * norm_cdf(z) - 1) + 2 * norm_pdf(z) - 1 / np.sqrt(np.pi))
 
 
 def interval_table(frame: pd.DataFrame, levels: Sequence[int] = (80, 95)) -> pd.DataFrame:
@@ -125,7 +126,7 @@ def reliability_table(
     p, o = p[ok], o[ok]
     edges = np.linspace(0.0, 1.0, bins + 1)
     which = np.clip(np.digitize(p, edges[1:-1], right=False), 0, bins - 1)
-    z = float(stats.norm.ppf(0.95))
+    z = float(norm_ppf(0.95))
     rows = []
     for b in range(bins):
         inside = which == b

@@ -36,10 +36,10 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from forecasting.errors import DataError, ModelError
 from forecasting.levels import year_earlier_level
+from models.gaussian import norm_ppf
 from models.periods import full_year_periods, next_target_periods
 
 __all__ = [
@@ -58,7 +58,7 @@ __all__ = [
 #: k apart: ``rho**k``). Chosen on 2010–2018 (benchmarks/balance_eval.py)
 MONTH_CORRELATION = 0.95
 DRAWS = 20_000
-_Z80 = float(stats.norm.ppf(0.9))
+_Z80 = float(norm_ppf(0.9))
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ class ArimaForecaster(Forecaster):
     """SARIMAX(p,0,q)x(0,0,Q,12) with constant; order by CSS-AIC; CSS or exact-MLE parameters."""
 
     alias = "arima"
+    imports = ("scipy.optimize", "scipy.signal", "statsmodels.tsa.statespace.sarimax")
     min_history = 36
 
     def __init__(
@@ -148,8 +149,10 @@ def _css_fit(y: np.ndarray, p: int, q: int, seasonal_q: int) -> tuple[float, np.
 
     def unpack(theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         mu = theta[0]
-        ar = np.r_[1.0, -theta[1 : 1 + p]]
-        ma = np.r_[1.0, np.tanh(theta[1 + p : 1 + p + q])]
+        ar = np.empty(p + 1)  # [1, -phi...] (np.r_ took a third of the fit's own time)
+        ar[0], ar[1:] = 1.0, -theta[1 : 1 + p]
+        ma = np.empty(q + 1)
+        ma[0], ma[1:] = 1.0, np.tanh(theta[1 + p : 1 + p + q])
         if seasonal_q:
             seasonal = np.zeros(_SEASON + 1)
             seasonal[0] = 1.0

@@ -33,7 +33,7 @@ import numpy as np
 from numba import njit
 from scipy.optimize import minimize
 
-__all__ = ["ArmaRegression", "fit_arma_regression", "supports_order"]
+__all__ = ["ArmaRegression", "compile_filter", "fit_arma_regression", "supports_order"]
 
 #: |φ| and |θ| stay inside this bound (stationary, invertible), as SARIMAX enforces
 BOUND = 0.998
@@ -84,6 +84,15 @@ def _filter(
                 mean[j] = phi * mean[j]
             p = phi * phi * p + 2.0 * phi * theta + theta * theta + 1.0
     return out, log_f, mean, p
+
+
+def compile_filter() -> None:
+    """Compile :func:`_filter` (or load it from numba's on-disk cache) now rather than on
+    the first fit (a process about to fork workers: they inherit it compiled), for the
+    two memory layouts the fits pass."""
+    observed = np.ones(2, dtype=np.bool_)
+    for data in (np.zeros((2, 2)), np.asfortranarray(np.zeros((2, 2)))):
+        _filter(0.0, 0.0, data, observed)
 
 
 def _profile(

@@ -18,16 +18,17 @@ candidate fits and the BLAS thread limit in :mod:`models.fitting`; both are re-e
 from __future__ import annotations
 
 import functools
+import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Self, get_args
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from models.errors import ModelError
 from models.fitting import lowest_aic, single_threaded_blas
+from models.gaussian import norm_ppf
 from models.periods import next_target_periods
 from models.transforms import (
     YOY_FLOOR,
@@ -133,6 +134,16 @@ class Forecaster(ABC):
     supports_exog: ClassVar[bool] = False
     min_history: ClassVar[int] = 24
     series_kinds: ClassVar[frozenset[str]] = frozenset({"yoy"})
+    #: modules the fit imports on first use (heavy libraries): :meth:`prepare` loads them
+    imports: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def prepare(cls) -> None:
+        """Load what a first fit would: the modules of ``imports`` (and, in a model that
+        compiles code, the compiled code). Called in a process about to fork worker
+        processes, so that they start with it loaded instead of each loading it."""
+        for name in cls.imports:
+            importlib.import_module(name)
 
     @classmethod
     def takes(cls, kind: str) -> bool:
@@ -294,7 +305,7 @@ def _to_frame(
 @functools.lru_cache(maxsize=64)
 def _normal_quantile(prob: float) -> float:
     """The standard normal's ``prob`` quantile (cached: the levels repeat)."""
-    return float(stats.norm.ppf(prob))
+    return float(norm_ppf(prob))
 
 
 def nest_intervals(frame: pd.DataFrame, levels: tuple[int, ...]) -> None:

@@ -62,6 +62,7 @@ class DynamicFactorNowcaster(Forecaster):
     """
 
     alias = "dfm"
+    imports = ("statsmodels.tsa.statespace.dynamic_factor_mq",)
     supports_exog = True
     min_history = 36
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -242,6 +242,8 @@ class NowcastForecaster(Forecaster):
     min_overlap: int
     #: calendar regressors (:data:`models.workdays.CALENDAR_COLUMNS`) the model adds
     calendar: tuple[str, ...] = ()
+    #: what the calendar regressors load (:mod:`models.workdays`)
+    imports: ClassVar[tuple[str, ...]] = ("chinese_calendar", "holidays", "models.prophet_lny")
     #: the indicators the last fit used (set by :meth:`_select_inputs`); none before a fit
     used_indicators: tuple[str, ...] = ()
 
@@ -297,6 +299,19 @@ class DynamicRegressionForecaster(NowcastForecaster):
     """
 
     alias = "dynreg"
+    imports = (
+        *NowcastForecaster.imports,
+        "statsmodels.tools.sm_exceptions",
+        "statsmodels.tsa.statespace.sarimax",
+    )
+
+    @classmethod
+    def prepare(cls) -> None:
+        """The imports and the ARMA filter compiled (or loaded from numba's cache)."""
+        from models.arma_regression import compile_filter
+
+        super().prepare()
+        compile_filter()
 
     def __init__(
         self,

@@ -30,6 +30,7 @@ class EtsForecaster(Forecaster):
     """Additive-error ETS without seasonality; specification chosen by AIC."""
 
     alias = "ets"
+    imports = ("statsmodels.tsa.exponential_smoothing.ets",)
     min_history = 24
 
     def __init__(self, candidates: tuple[str, ...] = tuple(ETS_CANDIDATES)) -> None:

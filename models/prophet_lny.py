@@ -127,6 +127,7 @@ class ProphetLnyForecaster(Forecaster):
     """Prophet (MAP, no seasonality) + LNY y/y regressors + residual AR(1) correction."""
 
     alias = "prophet"
+    imports = ("prophet", "prophet.utilities", "cmdstanpy.utils", "holidays")
     min_history = 24
 
     def __init__(

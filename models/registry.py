@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 
 from models.base import Forecaster
 from models.errors import UnknownModelError
@@ -14,6 +15,7 @@ __all__ = [
     "create_model",
     "is_cross_target",
     "model_class",
+    "prepare_models",
 ]
 
 #: alias -> "module:Class". Order is the display order.
@@ -56,6 +58,13 @@ def model_class(alias: str) -> type[Forecaster]:
 
 def create_model(alias: str, **kwargs: object) -> Forecaster:
     return model_class(alias)(**kwargs)
+
+
+def prepare_models(aliases: Iterable[str]) -> None:
+    """Load what the first fit of each model of ``aliases`` would (its module, the libraries
+    it imports, compiled code: :meth:`Forecaster.prepare`)."""
+    for alias in aliases:
+        model_class(alias).prepare()
 
 
 def is_cross_target(alias: str) -> bool:

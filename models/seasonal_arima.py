@@ -14,15 +14,15 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from models.arima import ORDER_GRID, ArimaForecaster
 from models.base import ModelError
+from models.gaussian import norm_ppf
 from models.seasonal_difference import SeasonalDifferenceForecaster
 
 __all__ = ["SeasonalArimaForecaster"]
 
-_Z80 = float(stats.norm.ppf(0.9))
+_Z80 = float(norm_ppf(0.9))
 
 
 class SeasonalArimaForecaster(SeasonalDifferenceForecaster):

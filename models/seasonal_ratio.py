@@ -33,9 +33,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from models.base import Forecaster, ModelError, PointForecast, filled_history, log_yoy
+from models.gaussian import norm_ppf
 from models.periods import is_combined_jan_feb, observed_target_periods
 
 __all__ = ["SeasonalRatioForecaster", "log_gaussian_forecast", "seasonal_ratio_log_yoy"]
@@ -74,7 +74,7 @@ def seasonal_ratio_log_yoy(
 def log_gaussian_forecast(mean_log: np.ndarray, sd: np.ndarray) -> PointForecast:
     """y/y forecasts whose log ``log(1 + g/100)`` is Gaussian: the point is the median,
     the bounds come from ``_N_DRAWS`` evenly spaced quantile draws. Pure."""
-    z = stats.norm.ppf((np.arange(_N_DRAWS) + 0.5) / _N_DRAWS)
+    z = norm_ppf((np.arange(_N_DRAWS) + 0.5) / _N_DRAWS)
     samples = 100.0 * np.expm1(mean_log[:, None] + sd[:, None] * z[None, :])
     return PointForecast(mean=100.0 * np.expm1(mean_log), samples=samples)
 

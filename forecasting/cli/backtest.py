@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated
 
@@ -72,7 +73,8 @@ def backtest_command(
             jobs=jobs,
             progress=progress_task(prog, f"backtest {target}"),
             warmup=warmup,
-            while_fitting=tracking.preload,  # MLflow's imports while the workers fit
+            # MLflow's imports and store opened while the workers fit
+            while_fitting=functools.partial(tracking.preload, svc.settings),
         )
     console.print(frame_table(result.metrics.reset_index(), f"{target} {first}..{last}: accuracy"))
     if result.board is not None:

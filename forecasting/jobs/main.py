@@ -15,8 +15,11 @@ target: the screen ``forecasting run`` prints under the forecast table.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -36,7 +39,7 @@ from forecasting.usecases import (
     forecast_release,
     last_release,
 )
-from forecasting.usecases._common import models_for
+from forecasting.usecases._common import model_set, models_for
 from models.periods import target_periods
 
 __all__ = ["JobResult", "TargetRun", "main_job"]
@@ -164,36 +167,37 @@ def _units(
     units = run.units()
     states = service.ledger.unit_states(list(units.values()))
     window = service.settings.backtest.recent_window
-    for target, unit in units.items():
-        if unit in states:
-            result.carried[target] = unit
-            continue
-        try:
-            released = service.observations.release_dates(target)
-            end = max(p for p, d in released.items() if d <= today)
-            periods = target_periods("2000-01", end)[-window:]
-            cb = (lambda d, n, t=target: progress(t, d, n)) if progress else None
-            own = models_for(target, models)  # the models of --models this target takes
-            bt = backtest(
-                service,
-                target,
-                str(periods[0]),
-                end,
-                models=own,
-                progress=cb,
-                while_fitting=preload,  # MLflow's imports while the workers fit
-            )
-            fc = forecast_release(service, target, today=today, period=period, models=own)
-            recorded = record_forecast(service, fc, origin=origin, job_id=unit)
-        except ForecastingError as exc:
-            if isinstance(exc, ScheduleError):
-                raise
-            result.failures[target] = exc
-            continue
-        target_run = TargetRun(target, bt, fc, recorded, tracking_error=recorded.tracking_error)
-        if recorded.run_id is not None:
-            _track(service, target_run)
-        result.runs.append(target_run)
+    todo = {t: u for t, u in units.items() if u not in states}
+    result.carried.update({t: u for t, u in units.items() if u in states})
+    with _shared_workers(service, todo, models):
+        for target, unit in todo.items():
+            try:
+                released = service.observations.release_dates(target)
+                end = max(p for p, d in released.items() if d <= today)
+                periods = target_periods("2000-01", end)[-window:]
+                cb = (lambda d, n, t=target: progress(t, d, n)) if progress else None
+                own = models_for(target, models)  # the models of --models this target takes
+                bt = backtest(
+                    service,
+                    target,
+                    str(periods[0]),
+                    end,
+                    models=own,
+                    progress=cb,
+                    # MLflow's imports and store opened while the workers fit
+                    while_fitting=functools.partial(preload, service.settings),
+                )
+                fc = forecast_release(service, target, today=today, period=period, models=own)
+                recorded = record_forecast(service, fc, origin=origin, job_id=unit)
+            except ForecastingError as exc:
+                if isinstance(exc, ScheduleError):
+                    raise
+                result.failures[target] = exc
+                continue
+            target_run = TargetRun(target, bt, fc, recorded, tracking_error=recorded.tracking_error)
+            if recorded.run_id is not None:
+                _track(service, target_run)
+            result.runs.append(target_run)
     if run.attempts > 1:  # what the interrupted attempt left: RUNNING runs, unlogged units
         from forecasting import tracking
 
@@ -237,6 +241,24 @@ def _surplus(service: Service, job: JobResult, today: date) -> None:
     except TrackingError as exc:
         run = next(r for r in job.runs if r.target == BALANCE)
         run.tracking_error = run.tracking_error or str(exc)
+
+
+def _shared_workers(
+    service: Service, todo: dict[str, str], models: Sequence[str] | None
+) -> AbstractContextManager[None]:
+    """The job's backtests (and the forecasts' history) share one pool of worker processes,
+    forked once; the model libraries are loaded before it, once for the job's own forecasts
+    and the workers, not once per worker and target."""
+    from forecasting.worker_pool import shared_workers
+
+    b = service.settings.backtest
+    if not todo or b.dask_scheduler:
+        return contextlib.nullcontext()
+    aliases: list[str] = []
+    for target in todo:
+        with contextlib.suppress(ForecastingError):  # the target's own unit says why
+            aliases += model_set(service, target, models_for(target, models))
+    return shared_workers(service.observations.frame(), b.jobs, list(dict.fromkeys(aliases)))
 
 
 def _track(service: Service, run: TargetRun) -> None:

@@ -136,6 +136,9 @@ def connected(settings: Settings) -> Iterator[Any]:
     import mlflow
     from mlflow.exceptions import MlflowException
 
+    from forecasting.tracking._preload import join_preloads
+
+    join_preloads()  # a preload thread opening the store finishes first
     logging.getLogger("mlflow").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", module="mlflow")

@@ -226,7 +226,7 @@ def _thread_settings() -> dict[str, str | None]:
 
     from threadpoolctl import threadpool_info
 
-    from forecasting.backtest import THREAD_VARIABLES
+    from forecasting.worker_pool import THREAD_VARIABLES
 
     blas = {str(i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"}
     return {**{v: os.environ.get(v) for v in THREAD_VARIABLES}, "blas": ",".join(sorted(blas))}
@@ -236,7 +236,7 @@ def test_worker_processes_pin_one_blas_thread() -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from forecasting.backtest import _init_worker
+    from forecasting.worker_pool import _init_worker
 
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker, initargs=(None,)) as pool:
@@ -271,8 +271,8 @@ def test_no_fork_while_a_preload_thread_imports() -> None:
     import threading
     import time
 
-    from forecasting.backtest import _await_importing_threads
     from forecasting.tracking import THREAD_NAME
+    from forecasting.worker_pool import _await_importing_threads
 
     done: list[bool] = []
     thread = threading.Thread(

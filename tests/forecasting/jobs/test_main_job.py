@@ -9,7 +9,7 @@ import mlflow
 import pandas as pd
 import pytest
 
-from forecasting.backtest import data_fingerprint
+from forecasting.backtest import data_fingerprint, run_backtest
 from forecasting.jobs import main_job
 
 QUICK = ["naive", "seasonal_ratio", "kr_surprise", "ensemble"]
@@ -101,3 +101,28 @@ def test_the_job_shows_the_last_release_from_its_own_backtest(published) -> None
     assert "exports_yoy actual +6.6 vs consensus +3.1" in text
     assert job.data_status.today == date(2026, 11, 29)
     assert [d.period for d in job.data_status.get("exports_yoy").overdue] == ["2026-09", "2026-10"]
+
+
+def test_the_job_forks_one_pool_for_all_its_targets(project, monkeypatch) -> None:  # noqa: ANN001
+    import forecasting.worker_pool as wp
+    from forecasting.config import load_settings
+    from forecasting.service import open_service
+
+    forks: list[int] = []
+    new_pool = wp._new_pool
+    monkeypatch.setattr(
+        wp, "_new_pool", lambda obs, jobs: forks.append(jobs) or new_pool(obs, jobs)
+    )
+    svc = open_service(load_settings())  # the project's configuration: two workers
+    assert svc.settings.backtest.jobs == 2
+    job = main_job(
+        svc, today=date(2026, 11, 29), targets=["exports_yoy", "imports_yoy"], models=QUICK
+    )
+    assert [r.target for r in job.runs] == ["exports_yoy", "imports_yoy"] and not job.failures
+    assert forks == [2]  # two targets' backtests and forecasts, one fork
+    for r in job.runs:  # the workers' rows are the rows a single process computes
+        serial = run_backtest(
+            svc.observations.frame(), r.target, r.backtest.start, r.backtest.end, QUICK,
+            jobs=1, consensus=svc.consensus.best(r.target).set_index("period")["consensus"],
+        )  # fmt: skip
+        pd.testing.assert_frame_equal(r.backtest.frame.loc[:, list(serial.columns)], serial)
