@@ -36,6 +36,7 @@ A store is a project root (``configs/forecasting.toml``, ``.state``, ``mlruns``)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -228,10 +229,20 @@ def _command(
 
 
 def _copy_store(store: Path, root: Path) -> None:
+    """``store``'s configuration, service store and MLflow store copied to ``root``, without
+    the origin rows a command run there left (every origin is fitted, as on a new store)."""
+    import sqlite3
+
     shutil.copytree(store / "configs", root / "configs")
     for part in (".state", "mlruns"):
         if (store / part).exists():
             shutil.copytree(store / part, root / part)
+    db = root / ".state" / "forecasting.db"
+    if db.exists():
+        with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            for table in sorted(t for t in tables if t.startswith("origin_rows")):
+                conn.execute(f"DELETE FROM {table}")  # noqa: S608 - a table name of ours
 
 
 def stage_summary(table: dict) -> list[tuple[str, float]]:

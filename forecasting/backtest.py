@@ -29,6 +29,7 @@ from forecasting.compare import surprise_probability
 from forecasting.errors import DataError, ModelError
 from forecasting.observations import first_release_actuals, first_release_dates
 from forecasting.origin import Origin, member_forecasts
+from forecasting.origin_cache import OriginRows, origin_keys
 from forecasting.worker_pool import worker_observations, workers_for
 from models.base import FORECAST_COLUMNS
 from models.periods import target_periods
@@ -147,6 +148,7 @@ def run_backtest(
     consensus: pd.Series | None = None,
     calibration: CalibrationSettings | None = DEFAULT_SETTINGS,
     keep_warmup: bool = False,
+    origin_rows: OriginRows | None = None,
 ) -> pd.DataFrame:
     """Run the backtest; see the module docstring.
 
@@ -162,6 +164,10 @@ def run_backtest(
 
     ``while_fitting``: called once every worker process is started (with ``jobs`` > 1 only),
     while the main process waits for them: e.g. :func:`forecasting.tracking.preload`.
+
+    ``origin_rows``: the store of origin parts (:mod:`forecasting.origin_cache`): an origin
+    whose key (code, origin, models, the figures released before it) is stored is not refitted;
+    the origins fitted here are stored. The rows are the same either way.
 
     ``warmup``: with an ensemble among ``aliases``, the fitted models are also run at this
     many months of origins before ``start`` (default: the longest combination window) so that
@@ -186,21 +192,17 @@ def run_backtest(
         with contextlib.suppress(DataError):  # nothing released that early: no warm-up
             first = str(before - warmup + 1)
             origins = backtest_origins(observations, target, first, str(before)) + origins
-    if dask_scheduler:
-        parts = _run_dask(observations, origins, fitted, dask_scheduler, progress, jobs)
-    elif jobs <= 1 or len(origins) == 1:
-        tasks = (_origin_task(o, fitted, observations) for o in origins)
-        parts = _collect(tasks, len(origins), progress)
-    else:
-        with workers_for(observations, jobs) as pool:
-            # the latest (longest, slowest) origins first, so that no worker is left with a
-            # long one at the end; the parts are put back in origin order (results do not
-            # depend on which worker finished first)
-            futures = {pool.submit(_origin_task, o, fitted): i for i, o in _latest_first(origins)}
-            if while_fitting is not None:  # the workers are all started
-                while_fitting()
-            done = as_completed(futures)
-            parts = _in_origin_order(futures, done, progress)
+    keys = origin_keys(observations, origins, fitted) if origin_rows is not None else []
+    known = origin_rows.get(keys) if origin_rows is not None else {}
+    todo = [i for i in range(len(origins)) if not keys or keys[i] not in known]
+    fitting = [origins[i] for i in todo]
+    parts_fitted = _fit_origins(
+        observations, fitting, fitted, jobs, dask_scheduler, progress, while_fitting
+    )
+    fresh = dict(zip(todo, parts_fitted, strict=True))
+    if origin_rows is not None:
+        origin_rows.put({keys[i]: part for i, part in fresh.items()})
+    parts = [fresh[i] if i in fresh else known[keys[i]] for i in range(len(origins))]
     if extra_rows is not None and not extra_rows.empty:
         keys = {(o.period, o.as_of) for o in origins}
         at = [
@@ -225,7 +227,37 @@ def run_backtest(
     for c in cols:
         if c not in frame:
             frame[c] = np.nan
-    return frame.loc[:, cols].reset_index(drop=True)
+    out = frame.loc[:, cols].reset_index(drop=True)
+    out.attrs["origins_reused"] = len(origins) - len(todo)  # taken from ``origin_rows``
+    return out
+
+
+def _fit_origins(
+    observations: pd.DataFrame,
+    origins: list[Origin],
+    fitted: list[str],
+    jobs: int,
+    dask_scheduler: str,
+    progress: Callable[[int, int], None] | None,
+    while_fitting: Callable[[], object] | None,
+) -> list[pd.DataFrame]:
+    """The member rows at each of ``origins``, in their order: on the Dask scheduler, in
+    this process, or in ``jobs`` worker processes."""
+    if not origins:
+        return []
+    if dask_scheduler:
+        return _run_dask(observations, origins, fitted, dask_scheduler, progress, jobs)
+    if jobs <= 1 or len(origins) == 1:
+        tasks = (_origin_task(o, fitted, observations) for o in origins)
+        return _collect(tasks, len(origins), progress)
+    with workers_for(observations, jobs) as pool:
+        # the latest (longest, slowest) origins first, so that no worker is left with a long
+        # one at the end; the parts are put back in origin order (results do not depend on
+        # which worker finished first)
+        futures = {pool.submit(_origin_task, o, fitted): i for i, o in _latest_first(origins)}
+        if while_fitting is not None:  # the workers are all started
+            while_fitting()
+        return _in_origin_order(futures, as_completed(futures), progress)
 
 
 def _run_dask(

@@ -46,6 +46,7 @@ __all__ = [
     "meta_table",
     "metadata",
     "observations_table",
+    "origin_rows_table",
     "read_meta",
     "store_url",
     "write_meta",
@@ -152,6 +153,25 @@ backtest_table = sa.Table(
     sa.Column("calibrated", sa.Boolean, nullable=True),
     sa.Column("p_beat", sa.Float, nullable=True),
     sa.UniqueConstraint("fingerprint", "target", "period", "model", name="uq_backtest_row_v2"),
+)
+
+#: each backtest origin's member rows under the hash of what they were computed from
+#: (forecasting.origin_cache: the code, the origin, the models, the figures released before it);
+#: recomputable, so a store of an older layout just gets a new table
+origin_rows_table = sa.Table(
+    "origin_rows_v1",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(64), nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("target", sa.String(32), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("model", sa.String(64), nullable=False),
+    *_forecast_columns(),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("uses_indicators", sa.Boolean, nullable=True),
+    sa.UniqueConstraint("key", "position", name="uq_origin_row_v1"),
 )
 
 #: One row per job run, written before the work (forecasting.job_runs): ``id`` is

@@ -70,6 +70,12 @@ class Service:
 
         return BacktestStore(self.engine)
 
+    @cached_property
+    def origin_rows(self):  # noqa: ANN201
+        from forecasting.origin_cache import OriginRows
+
+        return OriginRows(self.engine)
+
     def calendar(self) -> ReleaseCalendar:
         observed = self.observations.release_dates("exports_yoy")
         return load_release_calendar(self.settings.calendar_path, observed)

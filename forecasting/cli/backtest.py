@@ -81,6 +81,11 @@ def backtest_command(
         console.print(
             frame_table(result.board.reset_index(), f"{target}: against the consensus polls")
         )
+    if result.reused:
+        say(
+            f"{result.reused} origins reused from the store: the figures released before each,"
+            " the models and the code are those they were fitted on"
+        )
     if out is not None:
         failures = write_backtest_csv(result, out)
         say(f"wrote {len(result.frame)} rows to {out}")

@@ -78,6 +78,7 @@ def log_backtest(
                     "end": r.end,
                     "models": list(r.models),
                     "origins": r.frame["period"].nunique(),
+                    "origins_reused": getattr(r, "reused", 0),
                     "data_fingerprint": r.fingerprint,
                     "headline_model": head,
                     **({"champion": champion} if champion else {}),

@@ -9,7 +9,7 @@ import mlflow
 import pandas as pd
 import pytest
 
-from forecasting.backtest import data_fingerprint, run_backtest
+from forecasting.backtest import backtest_origins, data_fingerprint, run_backtest
 from forecasting.jobs import main_job
 
 QUICK = ["naive", "seasonal_ratio", "kr_surprise", "ensemble"]
@@ -48,6 +48,12 @@ def test_a_second_job_appends_and_keeps_the_old_rows(service) -> None:
     assert first.runs[0].run_id != second.runs[0].run_id
     # the same data, as_of and period: the registry keeps its versions
     assert second.runs[0].registered == first.runs[0].registered
+    # and no origin is refitted: every one is taken from the store, with the same rows
+    bt1, bt2 = first.runs[0].backtest, second.runs[0].backtest
+    warm = str(pd.Period(bt1.start, freq="M") - 24)  # the combinations' warm-up
+    every = backtest_origins(service.observations.frame(), "exports_yoy", warm, bt1.end)
+    assert bt1.reused == 0 and bt2.reused == len(every)
+    pd.testing.assert_frame_equal(bt2.frame, bt1.frame)
 
 
 def test_a_job_for_a_past_day_registers_what_was_public_then(service) -> None:
