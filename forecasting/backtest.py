@@ -229,6 +229,7 @@ def run_backtest(
             frame[c] = np.nan
     out = frame.loc[:, cols].reset_index(drop=True)
     out.attrs["origins_reused"] = len(origins) - len(todo)  # taken from ``origin_rows``
+    out.attrs["origins_fitted"] = len(todo)
     return out
 
 

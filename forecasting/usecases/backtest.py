@@ -42,8 +42,9 @@ class BacktestResult:
     the periods of the range that have a poll (:func:`forecasting.compare.scoreboard`; None
     when none has); ``trailing_mae``: each model's MAE over the last
     :data:`CHAMPION_WINDOW` periods (the champion rule); ``data_as_of``: the latest release
-    date in the store; ``reused``: the origins (warm-up included) whose rows were taken from
-    the store of origin rows (:mod:`forecasting.origin_cache`) instead of refitted.
+    date in the store; ``reused`` and ``fitted``: the origins (warm-up included) whose rows
+    were taken from the store of origin rows (:mod:`forecasting.origin_cache`), and those
+    fitted.
     """
 
     target: str
@@ -59,6 +60,7 @@ class BacktestResult:
     data_as_of: date | None
     seconds: float
     reused: int = 0
+    fitted: int = 0
 
     @property
     def failures(self) -> pd.DataFrame:
@@ -127,6 +129,7 @@ def backtest(
         origin_rows=service.origin_rows,  # origins whose inputs did not change: not refitted
     )
     reused = int(frame.attrs.get("origins_reused", 0))
+    fitted = int(frame.attrs.get("origins_fitted", 0))
     fingerprint = data_fingerprint(obs)
     # the warm-up origins' rows are kept where the store has none (the errors later forecasts
     # are weighted and calibrated on); the reported ones replace what was there
@@ -148,6 +151,7 @@ def backtest(
         data_as_of=data_as_of(obs),
         seconds=time.perf_counter() - t0,
         reused=reused,
+        fitted=fitted,
     )
 
 

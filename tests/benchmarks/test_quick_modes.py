@@ -157,3 +157,18 @@ def test_balance_eval(script, capsys: pytest.CaptureFixture[str]) -> None:
     assert "balance 2025-10..2025-12, first-release actuals:" in out
     assert "surplus projection before the year is complete" in out
     assert "mean absolute error of the projection by months released" in out
+
+
+def test_job_speed(script, capsys: pytest.CaptureFixture[str]) -> None:
+    assert script("job_speed").main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    line = r"(?m)^(cold|again|before release|after release) +[\d.]+ +exports_yoy (\d+)/(\d+)$"
+    found = re.findall(line, out)
+    cases = {case: (int(fitted), int(reused)) for case, fitted, reused in found}
+    assert list(cases) == ["cold", "again", "before release", "after release"], out
+    assert cases["cold"][0] > 0 and cases["cold"][1] == 0  # a new project fits every origin
+    assert cases["again"] == (0, cases["cold"][0])  # the same data: none refitted
+    assert cases["after release"][0] == 1  # one new origin after a release
+    # the window moves on by a month: its first origin leaves it, the others are reused
+    assert cases["after release"][1] == cases["before release"][0] - 1
+    assert "failed" not in out
