@@ -127,8 +127,9 @@ def instrument(clock: StageClock) -> None:
         (origin, "indicator_exog"),
         (backtest_mod, "information_set"),  # the code before forecasting/origin.py
         (backtest_mod, "indicator_exog"),
-        (module("models.dynamic_regression"), "nowcast_inputs"),
+        (module("models.dynamic_regression"), "nowcast_inputs"),  # before models/nowcast.py
         (module("models.dynamic_regression"), "calendar_block"),
+        (module("models.nowcast"), "nowcast_inputs"),
         (module("models.bridge"), "calendar_block"),
         (module("models.dfm"), "nowcast_inputs"),
         (module("models.korea_surprise"), "calendar_regressors"),

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from forecasting.backtest import BACKTEST_COLUMNS
-from forecasting.db import backtest_table, write_transaction
+from forecasting.db import write_transaction
+from forecasting.tables import backtest_table
 from models.base import FORECAST_COLUMNS
 
 __all__ = ["BacktestStore"]

@@ -30,9 +30,10 @@ from forecasting.consensus_validation import (
     from_public,
     validate_consensus,
 )
-from forecasting.db import consensus_table, observations_table, write_transaction
+from forecasting.db import write_transaction
 from forecasting.errors import DataError
 from forecasting.observations import ImportResult
+from forecasting.tables import consensus_table, observations_table
 from forecasting.validation import (
     Problem,
     raise_problems,

@@ -16,7 +16,7 @@ import json
 import sqlalchemy as sa
 
 from forecasting.balance_check import balance_discrepancies, describe_discrepancy
-from forecasting.db import observations_table, read_meta, write_meta, write_transaction
+from forecasting.db import read_meta, write_meta, write_transaction
 from forecasting.levels import derive_levels, input_rows
 from forecasting.observations import (
     DERIVED_PREFIX,
@@ -25,6 +25,7 @@ from forecasting.observations import (
     insert_rows,
     stored_rows,
 )
+from forecasting.tables import observations_table
 
 __all__ = ["refresh_derived_levels"]
 

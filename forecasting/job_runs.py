@@ -29,10 +29,11 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from forecasting.db import job_runs_table, write_transaction
+from forecasting.db import write_transaction
 from forecasting.errors import ScheduleError
 from forecasting.masking import mask_secrets
 from forecasting.store_locks import lock_is_held, process_lease
+from forecasting.tables import job_runs_table
 
 __all__ = [
     "MAX_ATTEMPTS",

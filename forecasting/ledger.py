@@ -14,8 +14,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from forecasting.db import ledger_table, write_transaction
+from forecasting.db import write_transaction
 from forecasting.errors import StoreError
+from forecasting.tables import ledger_table
 
 __all__ = ["LEDGER_COLUMNS", "ForecastLedger", "UnitState"]
 

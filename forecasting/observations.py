@@ -20,8 +20,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from forecasting.db import corrections_table, observations_table, write_transaction
+from forecasting.db import write_transaction
 from forecasting.single_series import single_series_rows
+from forecasting.tables import corrections_table, observations_table
 from forecasting.validation import (
     OBSERVATION_COLUMNS,
     Problem,

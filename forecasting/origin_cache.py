@@ -29,8 +29,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from forecasting.db import origin_rows_table, write_transaction
+from forecasting.db import write_transaction
 from forecasting.origin import Origin
+from forecasting.tables import origin_rows_table
 from models.base import FORECAST_COLUMNS
 
 __all__ = ["OriginRows", "code_version", "origin_keys"]

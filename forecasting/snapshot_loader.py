@@ -37,14 +37,9 @@ import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
 from forecasting.consensus import CONSENSUS_COLUMNS, write_polls
-from forecasting.db import (
-    corrections_table,
-    observations_table,
-    read_meta,
-    write_meta,
-    write_transaction,
-)
+from forecasting.db import read_meta, write_meta, write_transaction
 from forecasting.observations import insert_rows, stored_rows
+from forecasting.tables import corrections_table, observations_table
 from forecasting.validation import (
     OBSERVATION_COLUMNS,
     Problem,

@@ -14,7 +14,7 @@ Jan–Feb value is the mean of the two months, as :func:`forecasting.indicators.
 builds it). Without the indicators for every period to forecast (Korea's month not out yet,
 or more than one step ahead) the model is ``d_t / n_t = a`` on the same window: the seasonal
 naive with the recent drift. Intervals: Gaussian, sd the residuals' root mean square per month
-times ``√n_t``. The exog contract is that of :mod:`models.dynamic_regression`.
+times ``√n_t``. The exog contract is that of :mod:`models.nowcast`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from models.base import ModelError
-from models.dynamic_regression import forecast_frame, nowcast_inputs
+from models.nowcast import forecast_frame, nowcast_inputs
 from models.periods import is_combined_jan_feb, is_target_period
 from models.seasonal_difference import SeasonalDifferenceForecaster
 

@@ -8,9 +8,9 @@ A direct regression of the month's y/y (as a log growth rate, ``100·log(1 + y/1
   weighted mean over the same months (together they let the regression carry forward how
   far China has been running above or below what the indicators implied),
 - the target twelve months earlier (the base effect; Jan–Feb rule of
-  :func:`models.dynamic_regression.lag12_with_jan_feb`),
+  :func:`models.nowcast.lag12_with_jan_feb`),
 - calendar regressors (``calendar``, default
-  :data:`models.dynamic_regression.DEFAULT_CALENDAR`: working days against a year earlier
+  :data:`models.nowcast.DEFAULT_CALENDAR`: working days against a year earlier
   and Lunar New Year's position, :mod:`models.workdays`; history months outside China's
   holiday schedule drop out, a month to forecast outside it is a ModelError).
 
@@ -19,7 +19,7 @@ window one-step-ahead errors over its last ``cv_window`` target months (time-ser
 same out-of-sample errors at the chosen penalty give the predictive sd (their root mean
 square, growing with the square root of the number of target months ahead). Forecasts more
 than one target month ahead are recursive (the forecast stands in for the missing prints).
-The exog contract and the indicator choice are those of :mod:`models.dynamic_regression`;
+The exog contract and the indicator choice are those of :mod:`models.nowcast`;
 without usable indicators the model is the same ridge on the target's own past.
 
 Backtest note (2019–2026, eve of each release): CV over only 24 months and a grid reaching
@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from models.base import ModelError, PointForecast, from_log_growth, log_growth
-from models.dynamic_regression import (
+from models.nowcast import (
     DEFAULT_CALENDAR,
     DEFAULT_INDICATORS,
     NowcastForecaster,

@@ -1,6 +1,6 @@
 """``dfm``: a monthly dynamic factor model of the target and its indicators, with news.
 
-The target y/y and the used indicators (see :mod:`models.dynamic_regression` for the exog
+The target y/y and the used indicators (see :mod:`models.nowcast` for the exog
 contract and the column choice) load on one common factor with AR dynamics; each series has
 an AR(1) idiosyncratic component. statsmodels' ``DynamicFactorMQ`` estimates it by EM
 (iterations capped, data standardised) and handles the ragged edge natively: the nowcast is
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from models.base import Forecaster, ModelError, PointForecast, _is_plausible
-from models.dynamic_regression import nowcast_inputs
+from models.nowcast import nowcast_inputs
 from models.periods import next_target_periods
 
 __all__ = ["DFM_INDICATORS", "NEWS_COLUMNS", "DynamicFactorNowcaster"]

@@ -24,7 +24,7 @@ February surprises, both from December.
 
 Ragged edge and fallback: an indicator is used only if it is released for the month to
 forecast and overlaps the history for ``min_overlap`` months (the nowcast exog contract of
-:mod:`models.dynamic_regression`); with none usable, or fewer than ``min_overlap`` months
+:mod:`models.nowcast`); with none usable, or fewer than ``min_overlap`` months
 where all used surprises are known, the forecast is the plain seasonal-ratio one.
 
 Intervals: Gaussian on the log scale with the sd of the regression residuals (nowcast steps)
@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from models.base import ModelError, PointForecast, log_yoy
-from models.dynamic_regression import NowcastForecaster
+from models.nowcast import NowcastForecaster
 from models.periods import is_combined_jan_feb, is_target_period, observed_target_periods
 from models.seasonal_ratio import (
     SeasonalRatioForecaster,

@@ -2,7 +2,7 @@
 
 At one origin every nowcasting model is given the same history and the same indicator frame,
 and several of them choose and gap-fill the same indicator columns from it
-(:func:`models.dynamic_regression.nowcast_inputs`). Inside :func:`shared_inputs` such a
+(:func:`models.nowcast.nowcast_inputs`). Inside :func:`shared_inputs` such a
 preparation is computed once and handed to each model that asks for it again; outside it
 nothing is kept (no state lives from one origin to the next). The key is the content of the
 inputs (values, periods, columns and settings), not the objects: a model's base class copies

@@ -31,7 +31,7 @@ from models.base import (
     from_log_growth,
     log_growth,
 )
-from models.dynamic_regression import combined_january_filled, lag12_with_jan_feb
+from models.nowcast import combined_january_filled, lag12_with_jan_feb
 
 __all__ = ["TwoYearBlendForecaster"]
 

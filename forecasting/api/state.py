@@ -27,8 +27,8 @@ import sqlalchemy as sa
 
 from forecasting import __version__
 from forecasting.backtest import data_fingerprint
-from forecasting.db import backtest_table, consensus_table, ledger_table, observations_table
 from forecasting.service import Service
+from forecasting.tables import backtest_table, consensus_table, ledger_table, observations_table
 
 __all__ = ["ApiState", "Cached", "StoreVersion"]
 

@@ -12,9 +12,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from forecasting.config import load_settings
-from forecasting.db import meta_table, write_meta
+from forecasting.db import write_meta
 from forecasting.errors import TrackingError
 from forecasting.service import Service, open_service
+from forecasting.tables import meta_table
 
 __all__ = [
     "catch_up_tracking",

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.dynamic_regression import nowcast_inputs
+from models.nowcast import nowcast_inputs
 from models.shared_inputs import content_key, history_gaps_imputed, shared, shared_inputs
 
 

@@ -87,7 +87,7 @@ def test_dynreg_with_the_calendar_recovers_the_working_day_effect() -> None:
 
 def test_the_nowcast_models_take_the_calendar_by_default() -> None:
     from models.bridge import BridgeForecaster
-    from models.dynamic_regression import DEFAULT_CALENDAR
+    from models.nowcast import DEFAULT_CALENDAR
 
     assert DynamicRegressionForecaster().calendar == DEFAULT_CALENDAR
     assert BridgeForecaster().calendar == DEFAULT_CALENDAR

@@ -47,7 +47,7 @@ def test_next_release_is_what_the_ledger_recorded_as_forecast_json_gives(
 
 
 def test_next_release_is_computed_only_when_the_ledger_holds_none(store_copy: Path) -> None:
-    from forecasting.db import ledger_table
+    from forecasting.tables import ledger_table
     from forecasting.usecases import forecast_release
 
     svc = open_copy(store_copy)

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from forecasting.db import job_runs_table
 from forecasting.errors import StoreError
 from forecasting.job_runs import MAX_ATTEMPTS, JobRun, plan_recovery, unit_id
+from forecasting.tables import job_runs_table
 from tests.conftest import REPO
 
 DEAD = "process:gone:1:1"  # a lease nobody holds: its owner is dead
