@@ -51,8 +51,6 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from models.gaussian import norm_ppf
-
 __all__ = [
     "DEFAULT_SETTINGS",
     "CalibrationSettings",
@@ -66,7 +64,6 @@ __all__ = [
 
 Method = Literal["absolute", "signed", "scaled"]
 _SQRT2 = float(np.sqrt(2.0))
-_Z80 = float(norm_ppf(0.9))
 
 
 @dataclass(frozen=True)

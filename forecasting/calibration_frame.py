@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from forecasting.calibration import (
-    _Z80,
     DEFAULT_SETTINGS,
     CalibrationSettings,
     PredictiveDistribution,
@@ -23,7 +22,7 @@ from forecasting.calibration import (
 )
 from forecasting.calibration_adaptive import miss_rate_path, state_at
 from forecasting.calibration_batch import batch_crps, batch_quantiles
-from models.gaussian import norm_cdf
+from models.gaussian import Z80, norm_cdf
 
 __all__ = [
     "KnownErrors",
@@ -296,5 +295,5 @@ def beat_probability(
     dist = row_distribution(row, errors, settings)
     if dist is not None:
         return float(dist.prob_above(consensus + shift)[0])
-    sd = max(float(row["yhat_hi_80"] - row["yhat_lo_80"]) / (2 * _Z80), 1e-9)
+    sd = max(float(row["yhat_hi_80"] - row["yhat_lo_80"]) / (2 * Z80), 1e-9)
     return float(1.0 - norm_cdf((consensus + shift - float(row["yhat"])) / sd))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.gaussian import norm_cdf, norm_ppf
+from models.gaussian import Z80, norm_cdf
 
 __all__ = [
     "beat_probabilities",
@@ -15,12 +15,10 @@ __all__ = [
     "surprise_probability",
 ]
 
-_Z80 = float(norm_ppf(0.9))
-
 
 def predictive_sd(lo_80: float | np.ndarray, hi_80: float | np.ndarray) -> np.ndarray:
     """The sd of the Gaussian whose central 80% interval is ``[lo_80, hi_80]``."""
-    return (np.asarray(hi_80, dtype=float) - np.asarray(lo_80, dtype=float)) / (2 * _Z80)
+    return (np.asarray(hi_80, dtype=float) - np.asarray(lo_80, dtype=float)) / (2 * Z80)
 
 
 def surprise_probability(

@@ -62,7 +62,6 @@ MIN_PAIRS = 12
 #: correlation of the exports and imports y/y errors for the Gaussian fallback: that of the
 #: two ensembles' errors over 2010–2018 (0.24, benchmarks/balance_eval.py)
 DEFAULT_CORRELATION = 0.25
-_Z80 = float(norm_ppf(0.9))
 
 
 def sd_from_band(lo: object, hi: object, level: int = 80) -> np.ndarray:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecasting.compare import predictive_sd
 from models.gaussian import norm_cdf, norm_pdf, norm_ppf
 
 __all__ = [
@@ -28,8 +29,6 @@ __all__ = [
     "reliability_png",
     "reliability_table",
 ]
-
-_Z80 = float(norm_ppf(0.9))
 
 
 def interval_score(
@@ -43,9 +42,8 @@ def interval_score(
     return (hi - lo) + 2.0 / alpha * (np.maximum(lo - y, 0) + np.maximum(y - hi, 0))
 
 
-def gaussian_sd_from_80(lo_80: np.ndarray | float, hi_80: np.ndarray | float) -> np.ndarray:
-    """The sd of the Gaussian whose central 80% interval is ``[lo_80, hi_80]``."""
-    return (np.asarray(hi_80, dtype=float) - np.asarray(lo_80, dtype=float)) / (2 * _Z80)
+#: the sd of the Gaussian whose central 80% interval is ``[lo_80, hi_80]``
+gaussian_sd_from_80 = predictive_sd
 
 
 def gaussian_crps(

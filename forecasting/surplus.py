@@ -39,7 +39,7 @@ import pandas as pd
 
 from forecasting.errors import DataError, ModelError
 from forecasting.levels import year_earlier_level
-from models.gaussian import norm_ppf
+from models.gaussian import Z80
 from models.periods import full_year_periods, next_target_periods
 
 __all__ = [
@@ -58,7 +58,6 @@ __all__ = [
 #: k apart: ``rho**k``). Chosen on 2010–2018 (benchmarks/balance_eval.py)
 MONTH_CORRELATION = 0.95
 DRAWS = 20_000
-_Z80 = float(norm_ppf(0.9))
 
 
 @dataclass(frozen=True)
@@ -199,8 +198,8 @@ def simulate_paths(
     chol = np.linalg.cholesky(corr)
     z = chol @ np.random.default_rng(seed).standard_normal((n, draws))
     yhat = remaining["yhat"].to_numpy(dtype=float)[:, None]
-    sd_lo = (yhat[:, 0] - remaining["yhat_lo_80"].to_numpy(dtype=float)) / _Z80
-    sd_hi = (remaining["yhat_hi_80"].to_numpy(dtype=float) - yhat[:, 0]) / _Z80
+    sd_lo = (yhat[:, 0] - remaining["yhat_lo_80"].to_numpy(dtype=float)) / Z80
+    sd_hi = (remaining["yhat_hi_80"].to_numpy(dtype=float) - yhat[:, 0]) / Z80
     return yhat + np.where(z < 0, z * sd_lo[:, None], z * sd_hi[:, None])
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-__all__ = ["norm_cdf", "norm_pdf", "norm_ppf"]
+__all__ = ["Z80", "norm_cdf", "norm_pdf", "norm_ppf"]
 
 _PDF_C = np.sqrt(2 * np.pi)
 
@@ -32,3 +32,7 @@ def norm_pdf(x: Any) -> Any:
     """The density at ``x``."""
     x = np.asarray(x, dtype=float)
     return np.exp(-(x**2) / 2.0) / _PDF_C
+
+
+#: the standard normal's 90% quantile: an 80% central interval is ``mean ± Z80 · sd``
+Z80 = float(norm_ppf(0.9))

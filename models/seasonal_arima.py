@@ -17,12 +17,10 @@ import pandas as pd
 
 from models.arima import ORDER_GRID, ArimaForecaster
 from models.base import ModelError
-from models.gaussian import norm_ppf
+from models.gaussian import Z80
 from models.seasonal_difference import SeasonalDifferenceForecaster
 
 __all__ = ["SeasonalArimaForecaster"]
-
-_Z80 = float(norm_ppf(0.9))
 
 
 class SeasonalArimaForecaster(SeasonalDifferenceForecaster):
@@ -62,5 +60,5 @@ class SeasonalArimaForecaster(SeasonalDifferenceForecaster):
                 f"model {self.alias!r}: inner forecast periods differ from the targets"
             )
         mean = frame["yhat"].to_numpy(dtype=float)
-        sd = (frame["yhat_hi_80"] - frame["yhat_lo_80"]).to_numpy(dtype=float) / (2 * _Z80)
+        sd = (frame["yhat_hi_80"] - frame["yhat_lo_80"]).to_numpy(dtype=float) / (2 * Z80)
         return mean, sd
