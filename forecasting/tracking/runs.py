@@ -78,6 +78,8 @@ def log_backtest(
                     "end": r.end,
                     "models": list(r.models),
                     "origins": r.frame["period"].nunique(),
+                    # every origin run, warm-up included: fitted now or taken from the store
+                    "origins_fitted": getattr(r, "fitted", 0),
                     "origins_reused": getattr(r, "reused", 0),
                     "data_fingerprint": r.fingerprint,
                     "headline_model": head,
