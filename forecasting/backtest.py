@@ -279,7 +279,10 @@ def _run_dask(
 
     client = local_client(jobs) if address == "local" else Client(address)
     try:
-        obs_future = client.scatter(observations, broadcast=True)
+        # under a key of its own (hash=False): a key hashed from the data is the previous
+        # backtest's too, and its release, still in flight, then lost this scatter's copies
+        # ("lost dependencies": the origins cancelled)
+        obs_future = client.scatter(observations, broadcast=True, hash=False)
         futures = {
             client.submit(_origin_task, o, fitted, obs_future, pure=False): i
             for i, o in _latest_first(origins)
