@@ -194,19 +194,20 @@ def run_backtest(
             origins = backtest_origins(observations, target, first, str(before)) + origins
     keys = origin_keys(observations, origins, fitted) if origin_rows is not None else []
     known = origin_rows.get(keys) if origin_rows is not None else {}
-    todo = [i for i in range(len(origins)) if not keys or keys[i] not in known]
+    parts = [known.get(k) for k in keys] if keys else [None] * len(origins)
+    todo = [i for i, part in enumerate(parts) if part is None]
     fitting = [origins[i] for i in todo]
     parts_fitted = _fit_origins(
         observations, fitting, fitted, jobs, dask_scheduler, progress, while_fitting
     )
-    fresh = dict(zip(todo, parts_fitted, strict=True))
+    for i, part in zip(todo, parts_fitted, strict=True):
+        parts[i] = part
     if origin_rows is not None:
-        origin_rows.put({keys[i]: part for i, part in fresh.items()})
-    parts = [fresh[i] if i in fresh else known[keys[i]] for i in range(len(origins))]
+        origin_rows.put({keys[i]: parts[i] for i in todo})
     if extra_rows is not None and not extra_rows.empty:
-        keys = {(o.period, o.as_of) for o in origins}
+        run_at = {(o.period, o.as_of) for o in origins}
         at = [
-            (str(p), a) in keys
+            (str(p), a) in run_at
             for p, a in zip(extra_rows["period"], extra_rows["as_of"], strict=True)
         ]
         parts.append(extra_rows[at].assign(target=target))

@@ -22,7 +22,7 @@ from forecasting.calibration import (
 )
 from forecasting.calibration_adaptive import miss_rate_path, state_at
 from forecasting.calibration_batch import batch_crps, batch_quantiles
-from models.gaussian import Z80, norm_cdf
+from forecasting.compare import surprise_probability
 
 __all__ = [
     "KnownErrors",
@@ -295,5 +295,5 @@ def beat_probability(
     dist = row_distribution(row, errors, settings)
     if dist is not None:
         return float(dist.prob_above(consensus + shift)[0])
-    sd = max(float(row["yhat_hi_80"] - row["yhat_lo_80"]) / (2 * Z80), 1e-9)
-    return float(1.0 - norm_cdf((consensus + shift - float(row["yhat"])) / sd))
+    lo, hi = float(row["yhat_lo_80"]), float(row["yhat_hi_80"])
+    return float(surprise_probability(float(row["yhat"]), lo, hi, consensus + shift))

@@ -19,7 +19,7 @@ and any change of code or library version every key. A reused row equals a refit
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -100,11 +100,9 @@ class OriginRows:
     def get(self, keys: Sequence[str]) -> dict[str, pd.DataFrame]:
         """The parts stored for ``keys`` (key -> the part :func:`_origin_task` gave)."""
         t = origin_rows_table
-        wanted = sorted(set(keys))
         found: list[sa.Row] = []
         with self.engine.connect() as conn:
-            for i in range(0, len(wanted), 500):  # bounded IN lists
-                chunk = wanted[i : i + 500]
+            for chunk in _batches(sorted(set(keys))):
                 found += conn.execute(
                     sa.select(t).where(t.c.key.in_(chunk)).order_by(t.c.key, t.c.position)
                 ).all()
@@ -120,10 +118,9 @@ class OriginRows:
             return 0
         t = origin_rows_table
         with write_transaction(self.engine) as conn:
-            have = set()
+            have: set[str] = set()
             keys = sorted(parts)
-            for i in range(0, len(keys), 500):
-                chunk = keys[i : i + 500]
+            for chunk in _batches(keys):
                 have |= set(conn.execute(sa.select(t.c.key).where(t.c.key.in_(chunk))).scalars())
             records = [
                 _record(key, position, row)
@@ -134,6 +131,12 @@ class OriginRows:
             if records:
                 conn.execute(t.insert(), records)
         return len(records)
+
+
+def _batches(keys: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    """``keys`` in slices of ``size``: bounded ``IN`` lists."""
+    for i in range(0, len(keys), size):
+        yield keys[i : i + size]
 
 
 def _record(key: str, position: int, row: Mapping[str, object]) -> dict[str, object]:

@@ -64,10 +64,13 @@ def _init_worker(observations: pd.DataFrame) -> None:
 
 
 def _await_importing_threads() -> None:
-    """Wait for threads of this process that import modules (``forecasting-preload``): a
-    fork while one holds an import lock could leave a worker waiting for it for ever."""
+    """Wait for threads of this process that import modules (named
+    :data:`forecasting.tracking.THREAD_NAME`): a fork while one holds an import lock could
+    leave a worker waiting for it for ever."""
+    from forecasting.tracking._preload import THREAD_NAME
+
     for thread in threading.enumerate():
-        if thread.name.startswith("forecasting-preload") and thread.is_alive():
+        if thread.name.startswith(THREAD_NAME) and thread.is_alive():
             thread.join()
 
 

@@ -79,8 +79,8 @@ def log_backtest(
                     "models": list(r.models),
                     "origins": r.frame["period"].nunique(),
                     # every origin run, warm-up included: fitted now or taken from the store
-                    "origins_fitted": getattr(r, "fitted", 0),
-                    "origins_reused": getattr(r, "reused", 0),
+                    "origins_fitted": r.fitted,
+                    "origins_reused": r.reused,
                     "data_fingerprint": r.fingerprint,
                     "headline_model": head,
                     **({"champion": champion} if champion else {}),
